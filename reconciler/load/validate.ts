@@ -1,0 +1,130 @@
+import type { Diagnostic, Resource, SourceRange } from '../core/types.js';
+import { KINDS, kindByName } from '../kinds/index.js';
+import type { RuleContext, RuleProblem } from '../kinds/types.js';
+import { locate, toPointer } from './locate.js';
+import { parseSpecFile, type ParsedDocument } from './parse.js';
+import { didYouMean, SchemaValidator } from './schema.js';
+
+/** A spec file as delivered by a source: its bytes, or why they could not be read. */
+export interface SpecFile {
+  path: string;
+  bytes?: Buffer;
+  error?: string;
+}
+
+/** The desired state read from specs, with diagnostics and a way to point into the sources. */
+export interface DesiredState {
+  resources: Resource[];
+  diagnostics: Diagnostic[];
+  files: number;
+  /** Source range of a path inside a resource's document (for plan-time diagnostics). */
+  locate(resource: Resource, path: ReadonlyArray<string | number>): SourceRange | undefined;
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function key(kind: string, name: string): string {
+  return `${kind}/${name}`;
+}
+
+/** Build a context over resources for rules. */
+export function ruleContext(resources: readonly Resource[]): RuleContext {
+  const byKey = new Map(resources.map((r) => [key(r.kind, r.name), r]));
+  const byKind = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const list = byKind.get(r.kind) ?? [];
+    list.push(r);
+    byKind.set(r.kind, list);
+  }
+  return { get: (k, n) => byKey.get(key(k, n)), ofKind: (k) => byKind.get(k) ?? [] };
+}
+
+/** Turn a rule problem into a diagnostic positioned in the resource's document. */
+export function problemToDiagnostic(p: RuleProblem, range: SourceRange | undefined): Diagnostic {
+  const d: Diagnostic = { severity: p.severity ?? 'error', code: p.code, summary: p.summary, path: toPointer(p.path) };
+  if (p.detail) d.detail = p.detail;
+  if (p.hint) d.hint = p.hint;
+  if (range) d.range = range;
+  return d;
+}
+
+/** Validates spec files into a desired state; create one per process and reuse it (schemas compile once). */
+export class SpecLoader {
+  private readonly schemas = new SchemaValidator(KINDS);
+
+  /** Parse, schema-check, normalise and rule-check every document of the given files. */
+  load(files: readonly SpecFile[]): DesiredState {
+    const diagnostics: Diagnostic[] = [];
+    const resources: Resource[] = [];
+    const docs = new Map<Resource, ParsedDocument>();
+    const seen = new Map<string, Resource>();
+    for (const f of files) {
+      if (f.bytes === undefined) {
+        diagnostics.push({ severity: 'error', code: 'unreadable-file', summary: `cannot read file: ${f.error ?? 'unknown error'}`, hint: 'check the file exists and is readable, or remove it', range: { filename: f.path, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } });
+        continue;
+      }
+      const parsed = parseSpecFile(f.path, f.bytes);
+      diagnostics.push(...parsed.diagnostics);
+      for (const pd of parsed.documents) {
+        const r = this.resourceOf(pd, diagnostics);
+        if (!r) continue;
+        const k = key(r.kind, r.name);
+        const first = seen.get(k);
+        if (first) {
+          const at = (x: Resource) => `${x.source!.file}:${x.source!.line}:${x.source!.column}`;
+          const nameRange = locate(pd, ['name']);
+          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `first declared at ${at(first)}`, hint: 'rename one of them or delete the duplicate', range: nameRange });
+          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `declared again at ${at(r)}`, hint: 'rename one of them or delete the duplicate', range: locate(docs.get(first)!, ['name']) });
+          continue;
+        }
+        seen.set(k, r);
+        resources.push(r);
+        docs.set(r, pd);
+      }
+    }
+    const locateIn = (r: Resource, path: ReadonlyArray<string | number>) => {
+      const pd = docs.get(r);
+      return pd ? locate(pd, path) : undefined;
+    };
+    const ctx = ruleContext(resources);
+    for (const def of KINDS) {
+      const ofKind = ctx.ofKind(def.kind);
+      if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path)));
+      if (def.groupRules) for (const { resource, problem } of def.groupRules(ofKind, ctx)) diagnostics.push(problemToDiagnostic(problem, locateIn(resource, problem.path)));
+    }
+    return { resources, diagnostics: sortDiagnostics(diagnostics), files: files.length, locate: locateIn };
+  }
+
+  private resourceOf(pd: ParsedDocument, out: Diagnostic[]): Resource | undefined {
+    const v = pd.value;
+    if (typeof v.kind !== 'string') {
+      out.push({ severity: 'error', code: 'missing-field', path: '/kind', summary: v.kind === undefined ? 'missing required field "kind"' : 'kind must be a string', hint: `add kind: one of ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, v.kind === undefined ? [] : ['kind']) });
+      return undefined;
+    }
+    const def = kindByName(v.kind);
+    if (!def) {
+      const guess = didYouMean(v.kind, KINDS.map((k) => k.kind));
+      out.push({ severity: 'error', code: 'unknown-kind', path: '/kind', summary: `unknown kind "${v.kind}"`, hint: guess ? `did you mean "${guess}"?` : `use one of: ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, ['kind']) });
+      return undefined;
+    }
+    const errors = this.schemas.check(def.kind, pd);
+    if (errors.length > 0) {
+      out.push(...errors);
+      return undefined;
+    }
+    const name = v.name as string;
+    if (!NAME_RE.test(name)) return undefined; // the schema already reported it
+    const at = locate(pd, ['kind']);
+    return { kind: def.kind, name, spec: def.normalise(v), source: { file: pd.file, line: at.start.line, column: at.start.column, document: pd.index } };
+  }
+}
+
+/** Diagnostics in file, line, column order so output is stable. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort((a, b) => {
+    const fa = a.range?.filename ?? '';
+    const fb = b.range?.filename ?? '';
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    return (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0) || (a.range?.start.column ?? 0) - (b.range?.start.column ?? 0);
+  });
+}
