@@ -1,15 +1,8 @@
-import type { JsonObject, ReassignmentImpact, Resource, Severity } from '../core/types.js';
+import type { PathProblem } from '../core/pointer.js';
+import type { JsonObject, ReassignmentImpact, Resource } from '../core/types.js';
 
 /** A problem found by a kind's rules, addressed by a path inside the resource's document. */
-export interface RuleProblem {
-  severity?: Severity;
-  code: string;
-  summary: string;
-  detail?: string;
-  hint?: string;
-  /** Path inside the document (keys and array indexes). */
-  path: ReadonlyArray<string | number>;
-}
+export type RuleProblem = PathProblem;
 
 /** A rule problem attached to the resource it concerns. */
 export interface ResourceProblem {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { findSpecFiles } from './files.js';
 import type { SpecFile } from './validate.js';
 
-export { SpecLoader, type DesiredState, type SpecFile, ruleContext, problemToDiagnostic, sortDiagnostics } from './validate.js';
+export { SpecLoader, type DesiredState, type SpecFile, ruleContext, sortDiagnostics } from './validate.js';
 export { findSpecFiles } from './files.js';
 export { locate, toPointer, fromPointer } from './locate.js';
 

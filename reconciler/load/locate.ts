@@ -1,17 +1,7 @@
+export { toPointer, fromPointer } from '../core/pointer.js';
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import type { SourceRange } from '../core/types.js';
 import { rangeAt, type ParsedDocument } from './parse.js';
-
-/** JSON pointer of a path (`/variants/0/weight`). */
-export function toPointer(path: ReadonlyArray<string | number>): string {
-  return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
-/** Path segments of a JSON pointer. */
-export function fromPointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 /**
  * Source range of the node at path. With `key`, the key of the last segment (for unknown fields);

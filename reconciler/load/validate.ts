@@ -1,7 +1,8 @@
 import type { Diagnostic, Resource, SourceRange } from '../core/types.js';
 import { KINDS, kindByName } from '../kinds/index.js';
-import type { RuleContext, RuleProblem } from '../kinds/types.js';
-import { locate, toPointer } from './locate.js';
+import type { RuleContext } from '../kinds/types.js';
+import { locate } from './locate.js';
+import { problemToDiagnostic } from '../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
 import { didYouMean, SchemaValidator } from './schema.js';
 
@@ -37,15 +38,6 @@ export function ruleContext(resources: readonly Resource[]): RuleContext {
     byKind.set(r.kind, list);
   }
   return { get: (k, n) => byKey.get(key(k, n)), ofKind: (k) => byKind.get(k) ?? [] };
-}
-
-/** Turn a rule problem into a diagnostic positioned in the resource's document. */
-export function problemToDiagnostic(p: RuleProblem, range: SourceRange | undefined): Diagnostic {
-  const d: Diagnostic = { severity: p.severity ?? 'error', code: p.code, summary: p.summary, path: toPointer(p.path) };
-  if (p.detail) d.detail = p.detail;
-  if (p.hint) d.hint = p.hint;
-  if (range) d.range = range;
-  return d;
 }
 
 /** Validates spec files into a desired state; create one per process and reuse it (schemas compile once). */

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createColors } from 'picocolors';
+import { apply } from '../../apply/apply.js';
+import { InvalidPlanFileError } from '../../apply/errors.js';
+import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
+import type { Plan, Resource } from '../../core/types.js';
+import type { DesiredState } from '../../load/index.js';
+import { renderDiagnosticsText } from '../../render/diagnostics.js';
+import { renderPlanText } from '../../render/text.js';
+import { loadDir, withDatabase } from '../context.js';
+import { CliError } from '../errors.js';
+import { EXIT, useColor, type CliIO } from '../io.js';
+
+export interface ApplyFlags {
+  dir?: string;
+  prune?: boolean;
+  lockTimeout: string;
+  allowMassArchive?: boolean;
+}
+
+async function readPlanFile(io: CliIO, file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new InvalidPlanFileError(`cannot read plan file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Plan;
+  } catch (e) {
+    throw new InvalidPlanFileError(`plan file ${file} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Parse a duration in seconds ("30", "30s", "2m"). */
+export function parseSeconds(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(value.trim());
+  if (!m) throw new CliError(`invalid ${flag} "${value}"`, `write seconds, e.g. ${flag} 30`);
+  return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+/** labctl apply [PLAN_FILE]: 0 applied or nothing to do, 1 error, 3 stale plan or refused by a guard. */
+export async function applyCommand(io: CliIO, planFile: string | undefined, flags: ApplyFlags): Promise<number> {
+  const lockTimeoutMs = parseSeconds(flags.lockTimeout, '--lock-timeout') * 1000;
+  const color = useColor(io);
+  const c = createColors(color);
+  let input: { plan: Plan } | { desired: Resource[] };
+  let dir: string;
+  let locate: DesiredState['locate'] | undefined;
+  if (planFile) {
+    if (flags.dir) throw new CliError('pass either a plan file or --dir, not both', 'a plan file already holds the desired state');
+    dir = io.cwd;
+    input = { plan: await readPlanFile(io, planFile) };
+  } else {
+    const loaded = await loadDir(io, flags.dir);
+    dir = loaded.dir;
+    if (loaded.state.diagnostics.some((d) => d.severity === 'error')) {
+      io.stderr.write(renderDiagnosticsText(loaded.state.diagnostics, { color: useColor(io, 'stderr') }));
+      throw new CliError('the specs are invalid; nothing was applied', 'fix the errors above (labctl validate shows them too)');
+    }
+    input = { desired: loaded.state.resources };
+    locate = loaded.state.locate;
+  }
+  const [gitSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
+  io.stderr.write(c.dim(`Applying as ${actor}…\n`));
+  const result = await withDatabase(io, 'apply', (db) =>
+    apply(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive) }),
+  );
+  if (result.outcome === 'no-op') {
+    io.stdout.write(`${c.green('No changes.')} Nothing to apply (revision ${result.plan.revision}).\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(renderPlanText(result.plan, { color }));
+  const s = result.plan.summary;
+  io.stdout.write(`${c.green(c.bold('Apply complete:'))} ${s.add} added, ${s.change} changed, ${s.archive} archived. Revision ${result.plan.revision} (run ${result.runId}).\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,28 @@
+import { createColors } from 'picocolors';
+import { readStatus } from '../../stores/state.js';
+import { withDatabase } from '../context.js';
+import { EXIT, useColor, type CliIO } from '../io.js';
+
+/** labctl status: applied revision, last run, counts per kind, drift. */
+export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promise<number> {
+  const { report, target } = await withDatabase(io, 'status', async (db) => ({ report: await readStatus(db), target: `${db.engine} ${db.target}` }));
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ database: target, ...report }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const c = createColors(useColor(io));
+  const lines = [`Database:  ${target}`];
+  lines.push(report.revision ? `Revision:  ${report.revision} (git ${report.gitSha?.slice(0, 12)}, applied ${report.appliedAt})` : 'Revision:  nothing applied yet');
+  if (report.lastRun) {
+    const r = report.lastRun;
+    const outcome = r.outcome === 'applied' || r.outcome === 'no-op' ? c.green(r.outcome) : c.red(r.outcome);
+    lines.push(`Last run:  #${r.id} ${outcome} by ${r.actor} at ${r.startedAt}${r.error ? ` — ${r.error}` : ''}`);
+  }
+  if (report.counts.length) {
+    lines.push('Resources:');
+    for (const k of report.counts) lines.push(`  ${k.kind.padEnd(16)} ${String(k.active).padStart(6)} active${k.archived ? `, ${k.archived} archived` : ''}`);
+  }
+  lines.push(report.drift.length ? c.yellow(`Drift:     ${report.drift.length} resource(s) edited outside labctl: ${report.drift.map((d) => `${d.kind}/${d.name}`).join(', ')} (labctl apply restores them)`) : 'Drift:     none');
+  io.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}

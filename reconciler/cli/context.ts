@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { readSpecDir, SpecLoader, type DesiredState } from '../load/index.js';
+import { migrate } from '../stores/migrate.js';
+import { openDatabase } from '../stores/open.js';
+import type { Database } from '../stores/db.js';
+import type { CliIO } from './io.js';
+
+/** Load and validate the specs under dir (relative to the working directory). */
+export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir: string; state: DesiredState }> {
+  const abs = resolve(io.cwd, dir ?? '.');
+  const state = new SpecLoader().load(await readSpecDir(abs));
+  return { dir: abs, state };
+}
+
+/** Open the state store named by DATABASE_URL (else embedded PGlite) and bring its schema up to date. */
+export async function openMigrated(io: CliIO, command: string): Promise<Database> {
+  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: `labctl ${command}` });
+  try {
+    await migrate(db);
+    return db;
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+/** Run fn with an open, migrated database and always close it. */
+export async function withDatabase<T>(io: CliIO, command: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openMigrated(io, command);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

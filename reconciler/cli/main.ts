@@ -1,0 +1,68 @@
+import { Command, CommanderError, Option } from 'commander';
+import { applyCommand } from './commands/apply.js';
+import { migrateCommand } from './commands/migrate.js';
+import { planCommand } from './commands/plan.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
+import { reportError } from './errors.js';
+import { EXIT, type CliIO } from './io.js';
+
+/** Run the CLI with argv (without node and script) and return the exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let code: number = EXIT.ok;
+  const run = (fn: () => Promise<number>) => async () => {
+    code = await fn();
+  };
+  const program = new Command('labctl')
+    .description('Experiments, prompts, flows and model promotions as configuration-as-code.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run labctl --help for usage)');
+
+  program
+    .command('validate')
+    .description('check every spec under --dir; exit 0 valid, 1 invalid')
+    .option('--dir <dir>', 'directory of specs', undefined)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .action((o) => run(() => validateCommand(io, o))());
+
+  program
+    .command('plan')
+    .description('show what apply would change; exit 0 no changes, 2 changes (--detailed-exitcode), 1 error')
+    .option('--dir <dir>', 'directory of specs')
+    .option('--out <file>', 'write the plan as JSON, to apply later with labctl apply FILE')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--detailed-exitcode', 'exit 2 when there are changes')
+    .option('--prune', 'archive resources that are no longer in git')
+    .action((o) => run(() => planCommand(io, o))());
+
+  program
+    .command('apply')
+    .description('apply the specs (or a saved plan); exit 0 done, 1 error, 3 stale plan or refused by a guard')
+    .argument('[plan-file]', 'a plan written by labctl plan --out')
+    .option('--dir <dir>', 'directory of specs')
+    .option('--prune', 'archive resources that are no longer in git')
+    .option('--allow-mass-archive', 'allow archiving all or more than half of a kind')
+    .option('--lock-timeout <seconds>', 'how long to wait for a concurrent apply', '30')
+    .action((file, o) => run(() => applyCommand(io, file, o))());
+
+  program
+    .command('migrate')
+    .description('create or upgrade the state store schema')
+    .action(() => run(() => migrateCommand(io))());
+
+  program
+    .command('status')
+    .description('applied revision, last run, counts per kind and drift')
+    .option('--json', 'machine-readable output')
+    .action((o) => run(() => statusCommand(io, o))());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.error;
+    return reportError(e, io);
+  }
+}

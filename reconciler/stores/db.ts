@@ -1,0 +1,25 @@
+/** Anything that runs SQL: a database or a transaction on it. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Run several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A state store connection: PostgreSQL through `pg`, or embedded PGlite; the same SQL for both. */
+export interface Database extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /** Human-readable target for messages, without secrets. */
+  readonly target: string;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribe to NOTIFY on a channel; returns an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** A database that cannot be reached or opened: a one-line reason for the user. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
