@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './commands/apply.js';
+import { assignCommand } from './commands/assign.js';
+import { serveCommand } from './commands/serve.js';
 import { migrateCommand } from './commands/migrate.js';
 import { planCommand } from './commands/plan.js';
 import { statusCommand } from './commands/status.js';
@@ -57,6 +59,23 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('applied revision, last run, counts per kind and drift')
     .option('--json', 'machine-readable output')
     .action((o) => run(() => statusCommand(io, o))());
+
+  program
+    .command('assign')
+    .description('offline assignment from the YAML in --dir, with the reason and hash')
+    .argument('<experiment>', 'experiment name')
+    .option('--unit <value>', "value of the experiment's unit attribute (e.g. the user id)")
+    .option('--attributes <json>', 'request attributes as a JSON object')
+    .option('--dir <dir>', 'directory of specs')
+    .option('--json', 'machine-readable output')
+    .action((name, o) => run(() => assignCommand(io, name, o))());
+
+  program
+    .command('serve')
+    .description('serve assignments from the applied state (HTTP, see docs/runtime.md)')
+    .option('--port <port>', 'TCP port', '8080')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .action((o) => run(() => serveCommand(io, o))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

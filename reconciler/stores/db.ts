@@ -11,8 +11,11 @@ export interface Database extends Queryable {
   /** Human-readable target for messages, without secrets. */
   readonly target: string;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Subscribe to NOTIFY on a channel; returns an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribe to NOTIFY on a channel; returns an unsubscribe function. onLost is called once if the
+   * subscription's connection drops (the caller re-subscribes when the database is back).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost?: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -60,10 +60,19 @@ export async function openPostgres(url: string, applicationName = 'labctl'): Pro
         client.release();
       }
     },
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onLost) {
       // A dedicated connection: pooled clients would drop the subscription.
-      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} listener` });
-      client.on('error', () => undefined);
+      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} listener`, connectionTimeoutMillis: 5000 });
+      let lost = false;
+      const dropped = (e: Error) => {
+        if (lost || !listeners.includes(client)) return;
+        lost = true;
+        listeners.splice(listeners.indexOf(client), 1);
+        client.end().catch(() => undefined);
+        onLost?.(e);
+      };
+      client.on('error', dropped);
+      client.on('end', () => dropped(new Error('listener connection closed')));
       await client.connect();
       client.on('notification', (n) => {
         if (n.channel === channel) onPayload(n.payload ?? '');
@@ -71,12 +80,13 @@ export async function openPostgres(url: string, applicationName = 'labctl'): Pro
       await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       listeners.push(client);
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
+        const i = listeners.indexOf(client);
+        if (i >= 0) listeners.splice(i, 1);
         await client.end().catch(() => undefined);
       };
     },
     async close() {
-      await Promise.all(listeners.map((c) => c.end().catch(() => undefined)));
+      await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => undefined)));
       await pool.end();
     },
   };

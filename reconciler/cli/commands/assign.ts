@@ -1,0 +1,62 @@
+import { createColors } from 'picocolors';
+import { evaluate } from '../../../runtime/engine/assign.js';
+import { snapshotFromDir, SpecsInvalidError } from '../../../runtime/live/load.js';
+import { renderDiagnosticsText } from '../../render/diagnostics.js';
+import { resolve } from 'node:path';
+import { CliError } from '../errors.js';
+import { EXIT, useColor, type CliIO } from '../io.js';
+
+export interface AssignFlags {
+  unit?: string;
+  attributes?: string;
+  dir?: string;
+  json?: boolean;
+}
+
+function parseAttributes(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--attributes is not valid JSON: ${(e as Error).message}`, `write --attributes '{"country":"NL"}'`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CliError('--attributes must be a JSON object', `write --attributes '{"country":"NL"}'`);
+  return v as Record<string, unknown>;
+}
+
+/** labctl assign EXPERIMENT: offline evaluation from the YAML in --dir, with the reason and hash. */
+export async function assignCommand(io: CliIO, experiment: string, flags: AssignFlags): Promise<number> {
+  const attributes = parseAttributes(flags.attributes);
+  let snap;
+  try {
+    snap = await snapshotFromDir(resolve(io.cwd, flags.dir ?? '.'));
+  } catch (e) {
+    if (e instanceof SpecsInvalidError) {
+      io.stderr.write(renderDiagnosticsText(e.diagnostics, { color: useColor(io, 'stderr') }));
+      throw new CliError('the specs are invalid', 'fix the errors above (labctl validate shows them too)');
+    }
+    throw e;
+  }
+  const exp = snap.experiments.get(experiment);
+  if (!exp) {
+    const names = [...snap.experiments.keys()];
+    throw new CliError(`experiment "${experiment}" is not declared in ${flags.dir ?? '.'}`, names.length ? `declared experiments: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : 'declare it under experiments/');
+  }
+  if (flags.unit !== undefined) attributes[exp.unit] = flags.unit;
+  const d = evaluate(exp, attributes, Date.now());
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ revision: snap.revision, ...d, unitAttribute: exp.unit }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const c = createColors(useColor(io));
+  const lines = [
+    `${c.bold(experiment)} → ${c.green(d.variant ?? '(none)')}  ${d.inExperiment ? 'in experiment' : c.yellow('not in experiment')} (reason: ${d.reason})`,
+    `  value:  ${JSON.stringify(d.value)}`,
+    `  unit:   ${exp.unit} = ${d.unit === null ? c.yellow('(missing)') : JSON.stringify(d.unit)}`,
+  ];
+  if (d.hash !== null) lines.push(`  hash:   ${d.hash.toFixed(4)} (seed ${JSON.stringify(exp.seed)}, phase ${exp.phase})`);
+  lines.push(`  ranges: ${exp.variants.map((v, i) => `${v.key} [${exp.ranges[i]![0].toFixed(4)}, ${exp.ranges[i]![1].toFixed(4)})`).join('  ')}`);
+  io.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,105 @@
+import type { Json } from '../../reconciler/core/types.js';
+import type { Attributes } from './conditions.js';
+import { hashUnit } from './hash.js';
+import type { CompiledExperiment, Snapshot } from './snapshot.js';
+
+/** Why a unit got what it got (DESIGN §5). */
+export type AssignmentReason =
+  | 'split'
+  | 'override'
+  | 'holdout'
+  | 'targeting_miss'
+  | 'layer_miss'
+  | 'coverage_miss'
+  | 'missing_unit'
+  | 'not_running'
+  | 'unknown_experiment';
+
+export interface Assignment {
+  experiment: string;
+  /** Variant key; the control (first variant) when not enrolled; null for an unknown experiment. */
+  variant: string | null;
+  value: Json;
+  inExperiment: boolean;
+  reason: AssignmentReason;
+}
+
+/** An assignment with the evaluation details `labctl assign` shows. */
+export interface AssignmentDetail extends Assignment {
+  unit: string | null;
+  /** The unit's hash in [0, 1) for the split, when it was computed. */
+  hash: number | null;
+  phase: number | null;
+}
+
+/** The unit value an experiment hashes (its `unit` attribute as a string), or null when missing. */
+export function unitValue(exp: CompiledExperiment, attributes: Attributes): string | null {
+  const v = attributes[exp.unit];
+  if (v === undefined || v === null || v === '') return null;
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** Outcome of the decision steps; reused between calls so the hot path allocates only the answer. */
+interface Decision {
+  index: number;
+  inExperiment: boolean;
+  reason: AssignmentReason;
+  unit: string | null;
+  hash: number | null;
+}
+
+const scratch: Decision = { index: 0, inExperiment: false, reason: 'split', unit: null, hash: null };
+
+function decided(index: number, inExperiment: boolean, reason: AssignmentReason, unit: string | null, hash: number | null): Decision {
+  scratch.index = index;
+  scratch.inExperiment = inExperiment;
+  scratch.reason = reason;
+  scratch.unit = unit;
+  scratch.hash = hash;
+  return scratch;
+}
+
+/** The DESIGN §5 order: not running → unit → overrides → holdout → targeting → layer → coverage/split. */
+function decide(exp: CompiledExperiment, attributes: Attributes, now: number): Decision {
+  if (!exp.running || now < exp.start || now >= exp.end) return decided(0, false, 'not_running', null, null);
+  const unit = unitValue(exp, attributes);
+  if (unit === null) return decided(0, false, 'missing_unit', null, null);
+  if (exp.overrides) {
+    const forced = exp.overrides.get(unit);
+    if (forced !== undefined) return decided(forced, false, 'override', unit, null);
+  }
+  for (const h of exp.holdouts) if (hashUnit(h.seed, unit) < h.share) return decided(0, false, 'holdout', unit, null);
+  if (exp.condition && !exp.condition(attributes)) return decided(0, false, 'targeting_miss', unit, null);
+  if (exp.layer) {
+    const lh = hashUnit(exp.layer.seed, unit);
+    if (lh < exp.layer.range[0] || lh >= exp.layer.range[1]) return decided(0, false, 'layer_miss', unit, null);
+  }
+  const h = hashUnit(exp.seed, unit);
+  const ranges = exp.ranges;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (h >= r[0] && h < r[1]) return decided(i, true, 'split', unit, h);
+  }
+  return decided(0, false, 'coverage_miss', unit, h);
+}
+
+/** Evaluate one compiled experiment with details (for `labctl assign`). Pure. */
+export function evaluate(exp: CompiledExperiment, attributes: Attributes, now: number): AssignmentDetail {
+  const d = decide(exp, attributes, now);
+  const v = exp.variants[d.index]!;
+  return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason, unit: d.unit, hash: d.hash, phase: exp.phase };
+}
+
+/** Assign with a compiled experiment: the runtime's hot path. Pure. */
+export function assignCompiled(exp: CompiledExperiment, attributes: Attributes, now: number): Assignment {
+  const d = decide(exp, attributes, now);
+  const v = exp.variants[d.index]!;
+  return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason };
+}
+
+/** Assign a unit (named by the experiment's `unit` attribute) to a variant. Synchronous and pure. */
+export function assign(snapshot: Snapshot, experiment: string, attributes: Attributes, now: number = Date.now()): Assignment {
+  const exp = snapshot.experiments.get(experiment);
+  if (!exp) return { experiment, variant: null, value: null, inExperiment: false, reason: 'unknown_experiment' };
+  return assignCompiled(exp, attributes, now);
+}

@@ -1,0 +1,7 @@
+export { assign, assignCompiled, evaluate, unitValue, type Assignment, type AssignmentDetail, type AssignmentReason } from './assign.js';
+export { buildSnapshot, type Snapshot, type CompiledExperiment, type SnapshotResource } from './snapshot.js';
+export { compileCondition, type Attributes, type Predicate } from './conditions.js';
+export { checkCondition, type ConditionProblem } from './operators.js';
+export { hashUnit, fnv1a32, HASH_BUCKETS } from './hash.js';
+export { variantRanges, chooseVariant, normaliseWeights, type Range } from './ranges.js';
+export { compareVersions } from './semver.js';

@@ -1,0 +1,79 @@
+import type { Json, JsonObject } from '../../reconciler/core/types.js';
+import { compileCondition, type Predicate } from './conditions.js';
+import { variantRanges, type Range } from './ranges.js';
+
+/** An experiment ready for assignment: ranges computed and targeting compiled once. */
+export interface CompiledExperiment {
+  readonly name: string;
+  readonly running: boolean;
+  readonly unit: string;
+  readonly seed: string;
+  readonly phase: number;
+  readonly variants: ReadonlyArray<{ readonly key: string; readonly value: Json }>;
+  readonly ranges: readonly Range[];
+  readonly condition: Predicate | null;
+  readonly layer: { readonly seed: string; readonly range: Range } | null;
+  readonly holdouts: ReadonlyArray<{ readonly name: string; readonly seed: string; readonly share: number }>;
+  readonly start: number;
+  readonly end: number;
+  readonly overrides: ReadonlyMap<string, number> | null;
+}
+
+/** Immutable state the runtime serves from; swapped whole, never mutated. */
+export interface Snapshot {
+  readonly revision: string;
+  readonly createdAt: number;
+  readonly experiments: ReadonlyMap<string, CompiledExperiment>;
+  /** Running experiments, in name order (what POST /v1/assign without a list evaluates). */
+  readonly running: readonly CompiledExperiment[];
+  /** Every active resource spec by kind and name (prompts, flows and models read from here). */
+  readonly resources: ReadonlyMap<string, ReadonlyMap<string, JsonObject>>;
+}
+
+/** A resource as the snapshot needs it. */
+export interface SnapshotResource {
+  kind: string;
+  name: string;
+  spec: JsonObject;
+}
+
+function compileExperiment(name: string, s: JsonObject, holdouts: ReadonlyArray<{ name: string; spec: JsonObject }>): CompiledExperiment {
+  const variants = (s.variants as JsonObject[]).map((v) => ({ key: v.key as string, value: (v.value ?? null) as Json }));
+  const layer = s.layer as { name: string; range: [number, number] } | undefined;
+  const schedule = (s.schedule ?? {}) as { start?: string; end?: string };
+  const overrides = s.overrides as Record<string, string> | undefined;
+  const keyIndex = new Map(variants.map((v, i) => [v.key, i]));
+  return {
+    name,
+    running: s.status === 'running',
+    unit: s.unit as string,
+    seed: s.seed as string,
+    phase: s.phase as number,
+    variants,
+    ranges: variantRanges((s.variants as JsonObject[]).map((v) => v.weight as number), s.coverage as number),
+    condition: s.targeting ? compileCondition(s.targeting) : null,
+    layer: layer ? { seed: `layer:${layer.name}`, range: [layer.range[0], layer.range[1]] } : null,
+    holdouts: holdouts
+      .filter((h) => !Array.isArray(h.spec.experiments) || (h.spec.experiments as string[]).includes(name))
+      .map((h) => ({ name: h.name, seed: `holdout:${h.name}`, share: h.spec.share as number })),
+    start: schedule.start ? Date.parse(schedule.start) : -Infinity,
+    end: schedule.end ? Date.parse(schedule.end) : Infinity,
+    overrides: overrides ? new Map(Object.entries(overrides).flatMap(([unit, key]) => (keyIndex.has(key) ? [[unit, keyIndex.get(key)!] as const] : []))) : null,
+  };
+}
+
+/** Build an immutable snapshot from validated specs (desired or applied). */
+export function buildSnapshot(resources: readonly SnapshotResource[], revision: string, createdAt: number = Date.now()): Snapshot {
+  const byKind = new Map<string, Map<string, JsonObject>>();
+  for (const r of resources) {
+    let m = byKind.get(r.kind);
+    if (!m) byKind.set(r.kind, (m = new Map()));
+    m.set(r.name, r.spec);
+  }
+  const holdouts = [...(byKind.get('Holdout') ?? new Map<string, JsonObject>()).entries()].map(([name, spec]) => ({ name, spec }));
+  const experiments = new Map<string, CompiledExperiment>();
+  for (const [name, spec] of [...(byKind.get('Experiment') ?? new Map<string, JsonObject>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    experiments.set(name, compileExperiment(name, spec, holdouts));
+  }
+  return { revision, createdAt, experiments, running: [...experiments.values()].filter((e) => e.running), resources: byKind };
+}

@@ -1,0 +1,125 @@
+import type { Queryable } from '../../reconciler/stores/db.js';
+
+/** One first exposure of a unit to an experiment phase. */
+export interface Exposure {
+  experiment: string;
+  phase: number;
+  unit: string;
+  variant: string;
+  revision: string;
+  at: number;
+}
+
+export interface ExposureWriterOptions {
+  /** Rows per INSERT; a full batch is flushed at once. */
+  batchSize?: number;
+  /** Longest time a recorded exposure waits before it is written. */
+  flushMs?: number;
+  /** Rows held in memory (e.g. during a database outage); beyond it new exposures are dropped and counted. */
+  maxBuffer?: number;
+  /** Keys remembered to skip repeats without a database round trip. */
+  maxRecent?: number;
+}
+
+export interface ExposureStats {
+  written: number;
+  dropped: number;
+  buffered: number;
+  failures: number;
+}
+
+/**
+ * Batches first exposures into labctl.exposures. record() never blocks and never throws: it appends
+ * to a bounded buffer; a timer flushes it. The primary key deduplicates across retries and replicas.
+ */
+export class ExposureWriter {
+  private buffer: Exposure[] = [];
+  private recent = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly maxBuffer: number;
+  private readonly maxRecent: number;
+  private failing = false;
+  private closed = false;
+  readonly stats: ExposureStats = { written: 0, dropped: 0, buffered: 0, failures: 0 };
+
+  constructor(private readonly db: Queryable, opts: ExposureWriterOptions = {}) {
+    this.batchSize = opts.batchSize ?? 1000;
+    this.flushMs = opts.flushMs ?? 500;
+    this.maxBuffer = opts.maxBuffer ?? 100_000;
+    this.maxRecent = opts.maxRecent ?? 200_000;
+  }
+
+  /** Note an enrolled assignment; repeats of a recently seen (experiment, phase, unit) are skipped. */
+  record(e: Exposure): void {
+    if (this.closed) return;
+    const key = `${e.experiment}\u0000${e.phase}\u0000${e.unit}`;
+    if (this.recent.has(key)) return;
+    if (this.buffer.length >= this.maxBuffer) {
+      this.stats.dropped++;
+      return;
+    }
+    if (this.recent.size >= this.maxRecent) this.recent.clear();
+    this.recent.add(key);
+    this.buffer.push(e);
+    this.stats.buffered = this.buffer.length;
+    if (this.buffer.length >= this.batchSize && !this.failing) this.kick(0);
+    else if (!this.timer) this.kick(this.flushMs);
+  }
+
+  private kick(ms: number): void {
+    if (this.timer && ms > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Write everything buffered now (one batch at a time); failed rows stay buffered for the next try. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.buffer.length > 0) {
+          const batch = this.buffer.slice(0, this.batchSize);
+          try {
+            await this.write(batch);
+          } catch {
+            this.stats.failures++;
+            this.failing = true;
+            break;
+          }
+          this.failing = false;
+          this.buffer.splice(0, batch.length);
+          this.stats.written += batch.length;
+          this.stats.buffered = this.buffer.length;
+        }
+      } finally {
+        this.flushing = undefined;
+        if (this.buffer.length > 0 && !this.closed) this.kick(this.failing ? Math.min(5000, this.flushMs * 4) : this.flushMs);
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async write(batch: Exposure[]): Promise<void> {
+    const rows = batch.map((e) => ({ experiment: e.experiment, phase: e.phase, unit: e.unit, variant: e.variant, revision: e.revision, first_exposed_at: new Date(e.at).toISOString() }));
+    await this.db.query(
+      `INSERT INTO labctl.exposures (experiment, phase, unit, variant, revision, first_exposed_at)
+       SELECT experiment, phase, unit, variant, revision, first_exposed_at
+         FROM jsonb_to_recordset($1::jsonb) AS t(experiment text, phase integer, unit text, variant text, revision text, first_exposed_at timestamptz)
+       ON CONFLICT (experiment, phase, unit) DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  /** Flush what is buffered (bounded by timeoutMs) and stop. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+}

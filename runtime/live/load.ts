@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { stateRevision } from '../../reconciler/core/diff.js';
+import { specHash } from '../../reconciler/core/hash.js';
+import type { Diagnostic } from '../../reconciler/core/types.js';
+import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
+import type { Queryable } from '../../reconciler/stores/db.js';
+import { readActualState } from '../../reconciler/stores/state.js';
+import { buildSnapshot, type Snapshot } from '../engine/snapshot.js';
+
+/** The specs in a directory do not validate; carries the diagnostics. */
+export class SpecsInvalidError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    const first = diagnostics.find((d) => d.severity === 'error');
+    super(`specs are invalid (${diagnostics.filter((d) => d.severity === 'error').length} errors)${first ? `; first: ${first.range ? `${first.range.filename}:${first.range.start.line}: ` : ''}${first.summary}` : ''}`);
+    this.name = 'SpecsInvalidError';
+  }
+}
+
+/** A snapshot of the validated YAML in dir, without any database (DESIGN §6b). */
+export async function snapshotFromDir(dir: string, loader: SpecLoader = new SpecLoader()): Promise<Snapshot> {
+  const state = loader.load(await readSpecDir(resolve(dir)));
+  if (state.diagnostics.some((d) => d.severity === 'error')) throw new SpecsInvalidError(state.diagnostics);
+  const revision = stateRevision(state.resources.map((r) => ({ kind: r.kind, name: r.name, hash: specHash(r.spec) })));
+  return buildSnapshot(state.resources, revision);
+}
+
+/** The applied revision recorded in the database ('empty' before the first apply). */
+export async function readAppliedRevision(q: Queryable): Promise<string> {
+  const rows = await q.query<{ revision: string }>('SELECT revision FROM labctl.state');
+  return rows[0]?.revision ?? 'empty';
+}
+
+/** A snapshot of the applied (non-archived) state, read consistently in one repeatable-read transaction. */
+export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }): Promise<Snapshot> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const revision = await readAppliedRevision(tx);
+    const actual = (await readActualState(tx)).filter((a) => !a.archived);
+    return buildSnapshot(actual, revision);
+  });
+}

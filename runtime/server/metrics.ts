@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ExposureWriter } from '../exposures/writer.js';
+import type { LiveSnapshot } from '../live/live.js';
+
+/** Prometheus metrics of one runtime server, on its own registry (no process-global state). */
+export class RuntimeMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly latency: Histogram<'route'>;
+  private readonly latencyByRoute = new Map<string, ReturnType<Histogram<'route'>['labels']>>();
+  private readonly requestsByKey = new Map<string, ReturnType<Counter<'route' | 'status'>['labels']>>();
+
+  constructor(live: () => LiveSnapshot | undefined, exposures: () => ExposureWriter | undefined) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'labctl_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'labctl_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    new Gauge({
+      name: 'labctl_snapshot_age_seconds',
+      help: 'Seconds since the served snapshot was last confirmed against the database',
+      registers,
+      collect() {
+        const l = live();
+        if (l) this.set(l.health().ageSeconds);
+      },
+    });
+    new Gauge({
+      name: 'labctl_snapshot_reloads_total',
+      help: 'Snapshot reloads since start',
+      registers,
+      collect() {
+        const l = live();
+        if (l) this.set(l.health().reloads);
+      },
+    });
+    new Gauge({
+      name: 'labctl_snapshot_degraded',
+      help: '1 while the database is unreachable and the last good snapshot is served',
+      registers,
+      collect() {
+        const l = live();
+        if (l) this.set(l.health().status === 'degraded' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'labctl_snapshot_experiments',
+      help: 'Experiments in the served snapshot',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const l = live();
+        if (!l) return;
+        this.set({ state: 'running' }, l.current.running.length);
+        this.set({ state: 'all' }, l.current.experiments.size);
+      },
+    });
+    for (const [name, help, key] of [
+      ['labctl_exposures_written_total', 'First exposures written to the database', 'written'],
+      ['labctl_exposures_dropped_total', 'Exposures dropped because the buffer was full', 'dropped'],
+      ['labctl_exposures_buffered', 'Exposures waiting to be written', 'buffered'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const w = exposures();
+          if (w) this.set(w.stats[key]);
+        },
+      });
+    }
+  }
+
+  /** Record one request; label children are cached so the hot path does no label lookup. */
+  observe(route: string, status: number, seconds: number): void {
+    let h = this.latencyByRoute.get(route);
+    if (!h) this.latencyByRoute.set(route, (h = this.latency.labels(route)));
+    h.observe(seconds);
+    const key = `${route} ${status}`;
+    let c = this.requestsByKey.get(key);
+    if (!c) this.requestsByKey.set(key, (c = this.requests.labels(route, String(status))));
+    c.inc();
+  }
+}
