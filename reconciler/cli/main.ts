@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './commands/apply.js';
 import { assignCommand } from './commands/assign.js';
 import { serveCommand } from './commands/serve.js';
+import { upCommand } from './commands/up.js';
+import { watchCommand } from './commands/watch.js';
 import { migrateCommand } from './commands/migrate.js';
 import { planCommand } from './commands/plan.js';
 import { statusCommand } from './commands/status.js';
@@ -76,6 +78,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .action((o) => run(() => serveCommand(io, o))());
+
+  program
+    .command('watch')
+    .description('keep the database reconciled with --dir: every change schedules a full reconcile')
+    .option('--dir <dir>', 'directory of specs')
+    .option('--git <url>', 'follow a git branch instead (not yet available)')
+    .action((o) => run(() => watchCommand(io, o))());
+
+  program
+    .command('up')
+    .description('the local quick start: migrate, apply ./, serve and watch, in one process')
+    .option('--dir <dir>', 'directory of specs')
+    .option('--port <port>', 'TCP port', '8080')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .action((o) => run(() => upCommand(io, o))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,3 +1,4 @@
+import { isFieldOperatorObject } from './operators.js';
 import { compareVersions } from './semver.js';
 
 /** Request attributes: any JSON-like values, dot paths reach into nested objects. */
@@ -88,7 +89,7 @@ function compileOperator(op: string, arg: unknown): ValueTest {
       return (x) => Array.isArray(x) && tests.every((t) => x.some((el) => t(el)));
     }
     case '$elemMatch': {
-      const test: ValueTest = isOperatorObject(arg) ? compileValue(arg) : ((p: Predicate): ValueTest => (el) => isPlainObject(el) && p(el))(compileCondition(arg));
+      const test: ValueTest = isFieldOperatorObject(arg) ? compileValue(arg) : ((p: Predicate): ValueTest => (el) => isPlainObject(el) && p(el))(compileCondition(arg));
       return (x) => Array.isArray(x) && x.some((el) => test(el));
     }
     case '$size': {

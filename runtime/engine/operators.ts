@@ -18,6 +18,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** An $elemMatch argument made only of field operators tests the elements themselves; otherwise it is a condition on element objects. */
+export function isFieldOperatorObject(v: unknown): v is Record<string, unknown> {
+  if (!isPlainObject(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => FIELD_SET.has(k));
+}
+
 function checkFieldValue(value: unknown, path: Array<string | number>, out: ConditionProblem[]): void {
   if (!isPlainObject(value)) return; // a literal: equality
   const keys = Object.keys(value);
@@ -47,7 +54,7 @@ function checkFieldValue(value: unknown, path: Array<string | number>, out: Cond
       }
     } else if (op === '$elemMatch') {
       if (!isPlainObject(arg)) out.push({ path: p, message: '$elemMatch needs a condition', hint: 'write $elemMatch: { $gt: 3 } or a field condition' });
-      else if (Object.keys(arg).some((k) => k.startsWith('$') && FIELD_SET.has(k))) checkFieldValue(arg, p, out);
+      else if (isFieldOperatorObject(arg)) checkFieldValue(arg, p, out);
       else checkConditionAt(arg, p, out);
     } else if (op === '$not' || op === '$size') {
       checkFieldValue(arg, p, out);

@@ -1,0 +1,2 @@
+export { Reconciler, TerminalReconcileError, type ReconcileStatus, type ReconcileState, type ReconcilerOptions } from './reconciler.js';
+export { watchSpecDir, isSpecPath, isEditorTempFile } from './dir-watcher.js';

@@ -1,0 +1,132 @@
+import { EventEmitter } from 'node:events';
+import { apply, type ApplyResult } from '../apply/apply.js';
+import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
+import type { Diagnostic } from '../core/types.js';
+import type { DesiredState } from '../load/validate.js';
+import type { Database } from '../stores/db.js';
+
+/** Input that cannot succeed until it changes (invalid specs, refused plans): no retry. */
+export class TerminalReconcileError extends Error {
+  constructor(message: string, readonly diagnostics: Diagnostic[] = []) {
+    super(message);
+    this.name = 'TerminalReconcileError';
+  }
+}
+
+export type ReconcileState = 'Ready' | 'Reconciling' | 'Stalled';
+
+/** What `labctl status` and GET /v1/status report about the watcher. */
+export interface ReconcileStatus {
+  state: ReconcileState;
+  lastAppliedRevision: string | null;
+  lastAttemptedRevision: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastReconcileAt: string | null;
+}
+
+export interface ReconcilerOptions {
+  db: Database;
+  /** Read the desired state afresh (from a directory or a git checkout). */
+  load: () => Promise<DesiredState & { revisionHint?: string }>;
+  actor: () => Promise<string>;
+  gitSha: () => Promise<string>;
+  prune?: boolean;
+  lockTimeoutMs?: number;
+  debounceMs?: number;
+  maxBackoffMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Level-triggered reconciler: any trigger schedules one full reconcile of the whole desired state
+ * (never a diff of events). Ordinary errors retry with exponential backoff and jitter; terminal
+ * ones wait for the next trigger.
+ */
+export class Reconciler extends EventEmitter {
+  private running: Promise<void> | undefined;
+  private pending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private backoffMs = 500;
+  private stopped = false;
+  readonly status: ReconcileStatus = { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null };
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    super();
+  }
+
+  /** Ask for a reconcile soon (debounced; coalesces bursts of file events). */
+  trigger(delayMs = this.opts.debounceMs ?? 100): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reconcileNow(), delayMs);
+  }
+
+  /** Run one reconcile now; if one is running, run another right after it. */
+  reconcileNow(): Promise<void> {
+    if (this.running) {
+      this.pending = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.pending = false;
+        await this.runOnce();
+      } while (this.pending && !this.stopped);
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+
+  private async runOnce(): Promise<void> {
+    this.status.state = 'Reconciling';
+    this.status.lastReconcileAt = new Date().toISOString();
+    try {
+      const desired = await this.opts.load();
+      const errors = desired.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) throw new TerminalReconcileError(`specs are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); keeping the last applied state`, desired.diagnostics);
+      const [actor, gitSha] = await Promise.all([this.opts.actor(), this.opts.gitSha()]);
+      let result: ApplyResult;
+      try {
+        result = await apply(this.opts.db, { desired: desired.resources }, {
+          prune: this.opts.prune ?? false,
+          gitSha,
+          actor,
+          now: () => new Date(),
+          locate: desired.locate,
+          lockTimeoutMs: this.opts.lockTimeoutMs ?? 30_000,
+          allowMassArchive: false,
+        });
+      } catch (e) {
+        if (e instanceof PlanRejectedError) throw new TerminalReconcileError('the plan was rejected; keeping the last applied state', e.diagnostics);
+        if (e instanceof GuardRefusedError) throw new TerminalReconcileError(`${e.message} (${e.hint})`);
+        throw e;
+      }
+      this.status.lastAttemptedRevision = result.plan.revision;
+      this.status.lastAppliedRevision = result.plan.revision;
+      this.status.state = 'Ready';
+      this.status.lastError = null;
+      this.backoffMs = 500;
+      this.emit('applied', result);
+    } catch (e) {
+      const err = e as Error;
+      this.status.state = 'Stalled';
+      this.status.lastError = err.message.split('\n')[0] ?? String(e);
+      this.status.lastErrorAt = new Date().toISOString();
+      this.emit('failed', err);
+      if (!(err instanceof TerminalReconcileError) && !this.stopped) {
+        const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
+        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+        this.opts.log?.(`reconcile failed: ${this.status.lastError}; retrying in ${(delay / 1000).toFixed(1)}s`);
+        this.trigger(delay);
+      }
+    }
+  }
+
+  /** Stop after the current reconcile. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
