@@ -25,7 +25,9 @@ function walk(path: string, before: Json | undefined, after: Json | undefined, o
   if (Array.isArray(before) && Array.isArray(after) && keyed(before) && keyed(after)) {
     const b = new Map(before.map((v) => [keyOf(v)!, v]));
     const a = new Map(after.map((v) => [keyOf(v)!, v]));
-    const order = [...b.keys()].join('\0') !== [...a.keys()].filter((k) => b.has(k)).join('\0') && [...a.keys()].every((k) => b.has(k));
+    // A reorder is a change in the relative order of the keys present on both sides (not an add or remove).
+    const common = (x: Map<string, Json>, y: Map<string, Json>) => [...x.keys()].filter((k) => y.has(k)).join('\0');
+    const order = common(b, a) !== common(a, b);
     for (const k of new Set([...b.keys(), ...a.keys()])) walk(`${path}[${k}]`, b.get(k), a.get(k), out);
     if (order) out.push({ path: `${path}(order)`, before: [...b.keys()], after: [...a.keys()] });
     return;

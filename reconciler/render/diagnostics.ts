@@ -9,6 +9,8 @@ export function renderDiagnosticsText(ds: readonly Diagnostic[], opts: { color: 
     const sev = d.severity === 'error' ? c.red(c.bold('error')) : c.yellow(c.bold('warning'));
     out.push(`${sev}${c.dim(`[${d.code}]`)}: ${d.summary}`);
     if (d.range) out.push(`  ${c.cyan('-->')} ${d.range.filename}:${d.range.start.line}:${d.range.start.column}${d.path ? c.dim(`  at ${d.path}`) : ''}`);
+    // Without a source range the JSON path is the only pointer to the problem, so keep it.
+    else if (d.path) out.push(`  ${c.dim(`at ${d.path}`)}`);
     if (d.detail) out.push(`  ${d.detail}`);
     if (d.hint) out.push(`  ${c.green('hint:')} ${d.hint}`);
     out.push('');
