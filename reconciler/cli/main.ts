@@ -36,9 +36,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('show what apply would change; exit 0 no changes, 2 changes (--detailed-exitcode), 1 error')
     .option('--dir <dir>', 'directory of specs')
     .option('--out <file>', 'write the plan as JSON, to apply later with labctl apply FILE')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'github']).default('text'))
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .option('--prune', 'archive resources that are no longer in git')
+    .option('--base <ref>', 'compare with the specs at a git ref instead of the database (pull requests)')
     .action((o) => run(() => planCommand(io, o))());
 
   program

@@ -4,7 +4,8 @@ import { findSpecFiles } from './files.js';
 import type { SpecFile } from './validate.js';
 
 export { SpecLoader, type DesiredState, type SpecFile, ruleContext, sortDiagnostics } from './validate.js';
-export { findSpecFiles } from './files.js';
+export { findSpecFiles, parseIgnore, isSpecFilePath } from './files.js';
+export { readSpecsAtRef, GitRefError } from './git-source.js';
 export { locate, toPointer, fromPointer } from './locate.js';
 
 /** Read every spec file under dir; unreadable files carry their error instead of bytes. */

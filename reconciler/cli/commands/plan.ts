@@ -1,10 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { massArchives, hasChanges } from '../../core/diff.js';
-import type { Diagnostic, Plan } from '../../core/types.js';
+import { diff, massArchives, hasChanges } from '../../core/diff.js';
+import { specHash } from '../../core/hash.js';
+import type { ActualResource, Diagnostic, Plan } from '../../core/types.js';
 import { planAgainst } from '../../apply/apply.js';
 import { resolveGitSha } from '../../apply/provenance.js';
-import { renderDiagnosticsText } from '../../render/diagnostics.js';
+import { KINDS } from '../../kinds/index.js';
+import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
+import { renderDiagnosticsGithub, renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/json.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanText } from '../../render/text.js';
@@ -18,36 +21,77 @@ export interface PlanFlags {
   format: string;
   detailedExitcode?: boolean;
   prune?: boolean;
+  base?: string;
 }
 
 /** Render a plan in the requested format. */
-export function renderPlan(plan: Plan, format: string, color: boolean): string {
+export function renderPlan(plan: Plan, format: string, color: boolean, dirPrefix = ''): string {
   if (format === 'json') return renderPlanJson(plan);
   if (format === 'markdown') return renderPlanMarkdown(plan);
+  if (format === 'github') return renderDiagnosticsGithub(plan.diagnostics, dirPrefix) + renderPlanText({ ...plan, diagnostics: [] }, { color: false });
   return renderPlanText(plan, { color });
+}
+
+/** The specs at a git ref, as if they were the applied state: a plan for a pull request with no database. */
+async function planAgainstRef(dir: string, ref: string, desired: DesiredState, prune: boolean, gitSha: string): Promise<{ plan: Plan; actual: ActualResource[] }> {
+  const base = await readSpecsAtRef(dir, ref);
+  const baseState = new SpecLoader().load(base.files);
+  const actual: ActualResource[] = baseState.resources.map((r) => ({
+    kind: r.kind,
+    name: r.name,
+    spec: r.spec,
+    recordedHash: specHash(r.spec),
+    generation: 1,
+    archived: false,
+    gitSha: base.commit,
+    appliedAt: '',
+  }));
+  const plan = diff(desired.resources, actual, { prune, gitSha, now: new Date().toISOString(), kinds: KINDS, locate: desired.locate });
+  const baseErrors = baseState.diagnostics.filter((d) => d.severity === 'error').length;
+  if (baseErrors > 0) {
+    plan.diagnostics.push({
+      severity: 'warning',
+      code: 'base-invalid',
+      summary: `the specs at ${ref} (${base.commit.slice(0, 12)}) have ${baseErrors} error(s); resources that failed there are compared as new`,
+      hint: `run labctl validate on ${ref} to see them`,
+    });
+  }
+  return { plan, actual };
 }
 
 /** labctl plan: 0 no changes, 2 changes (with --detailed-exitcode), 1 error. */
 export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> {
-  if (!['text', 'json', 'markdown'].includes(flags.format)) throw new CliError(`unknown --format "${flags.format}"`, 'use text, json or markdown');
+  if (!['text', 'json', 'markdown', 'github'].includes(flags.format)) throw new CliError(`unknown --format "${flags.format}"`, 'use text, json, markdown or github');
   const { dir, state } = await loadDir(io, flags.dir);
+  const dirPrefix = flags.dir && flags.dir !== '.' ? `${flags.dir.replace(/\/+$/, '')}/` : '';
   if (state.diagnostics.some((d) => d.severity === 'error')) {
+    if (flags.format === 'github') io.stdout.write(renderDiagnosticsGithub(state.diagnostics, dirPrefix));
     io.stderr.write(renderDiagnosticsText(state.diagnostics, { color: useColor(io, 'stderr') }));
     throw new CliError('the specs are invalid; no plan was made', 'fix the errors above (labctl validate shows them too)');
   }
   const gitSha = await resolveGitSha(dir);
-  const plan = await withDatabase(io, 'plan', async (db) => {
-    const { plan, actual } = await planAgainst(db, state.resources, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate: state.locate });
-    const guard: Diagnostic[] = massArchives(plan, actual).map((m) => ({
-      severity: 'warning',
-      code: 'mass-archive',
-      summary: `this plan archives ${m.archived} of ${m.active} ${m.kind} resources; apply will refuse without --allow-mass-archive`,
-      hint: 'check --dir points at the right directory',
-    }));
-    return { ...plan, diagnostics: [...state.diagnostics, ...plan.diagnostics, ...guard] };
-  });
+  const prune = Boolean(flags.prune);
+  const made = async (): Promise<{ plan: Plan; actual: ActualResource[] }> => {
+    if (flags.base) {
+      try {
+        return await planAgainstRef(dir, flags.base, state, prune, gitSha);
+      } catch (e) {
+        if (e instanceof GitRefError) throw new CliError(e.message, e.hint);
+        throw e;
+      }
+    }
+    return withDatabase(io, 'plan', (db) => planAgainst(db, state.resources, { prune, gitSha, now: () => new Date(), locate: state.locate }));
+  };
+  const { plan: raw, actual } = await made();
+  const guard: Diagnostic[] = massArchives(raw, actual).map((m) => ({
+    severity: 'warning',
+    code: 'mass-archive',
+    summary: `this plan archives ${m.archived} of ${m.active} ${m.kind} resources; apply will refuse without --allow-mass-archive`,
+    hint: 'check --dir points at the right directory',
+  }));
+  const plan: Plan = { ...raw, diagnostics: [...state.diagnostics, ...raw.diagnostics, ...guard] };
   if (flags.out) await writeFile(resolve(io.cwd, flags.out), renderPlanJson(plan));
-  io.stdout.write(renderPlan(plan, flags.format, useColor(io)));
+  io.stdout.write(renderPlan(plan, flags.format, useColor(io), dirPrefix));
   if (flags.out && flags.format === 'text') io.stdout.write(`Saved the plan to ${flags.out}; apply it with: labctl apply ${flags.out}\n`);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return EXIT.error;
   return flags.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
