@@ -83,8 +83,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   program
     .command('watch')
     .description('keep the database reconciled with --dir: every change schedules a full reconcile')
-    .option('--dir <dir>', 'directory of specs')
-    .option('--git <url>', 'follow a git branch instead (not yet available)')
+    .option('--dir <dir>', 'directory of specs (with --git: the path inside the repository)')
+    .option('--git <url>', 'follow a branch of a git repository instead of a local directory')
+    .option('--branch <branch>', 'branch to follow with --git', 'main')
+    .option('--interval <duration>', 'how often to fetch with --git (e.g. 30s, 2m)', '30s')
+    .option('--port <port>', 'serve /healthz, /v1/status and the /v1/reconcile webhook on this port')
+    .option('--host <host>', 'interface for --port', '127.0.0.1')
     .action((o) => run(() => watchCommand(io, o))());
 
   program

@@ -16,7 +16,18 @@ export interface Database extends Queryable {
    * subscription's connection drops (the caller re-subscribes when the database is back).
    */
   listen(channel: string, onPayload: (payload: string) => void, onLost?: (error: Error) => void): Promise<() => Promise<void>>;
+  /**
+   * A dedicated connection for session-scoped state (session advisory locks). `lost` settles when
+   * the connection drops; release() closes it.
+   */
+  openSession(): Promise<DbSession>;
   close(): Promise<void>;
+}
+
+/** One dedicated connection, e.g. to hold a session advisory lock for leader election. */
+export interface DbSession extends Queryable {
+  readonly lost: Promise<Error>;
+  release(): Promise<void>;
 }
 
 /** A database that cannot be reached or opened: a one-line reason for the user. */

@@ -5,6 +5,7 @@ export const LOCK_CLASS = 0x6c62;
 export const LOCKS = {
   migrate: { id: 1, name: 'labctl migrate' },
   apply: { id: 2, name: 'labctl apply' },
+  leader: { id: 3, name: 'labctl watch leader' },
 } as const;
 export type LockName = keyof typeof LOCKS;
 

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { DatabaseUnavailableError, type Database, type Queryable } from './db.js';
+import { DatabaseUnavailableError, type Database, type DbSession, type Queryable } from './db.js';
 
 interface LockInfo {
   pid: number;
@@ -89,6 +89,12 @@ export async function openPglite(dataDir: string, command = 'labctl'): Promise<D
     async listen(channel, onPayload) {
       const unsub = await db.listen(channel, onPayload);
       return () => unsub();
+    },
+    async openSession(): Promise<DbSession> {
+      // PGlite has one connection and one process: the session is the database itself.
+      let release!: (e: Error) => void;
+      const lost = new Promise<Error>((r) => (release = r));
+      return { ...base, lost, release: async () => release(new Error('session released')) };
     },
     async close() {
       try {

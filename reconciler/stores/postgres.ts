@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseUnavailableError, type Database, type Queryable } from './db.js';
+import { DatabaseUnavailableError, type Database, type DbSession, type Queryable } from './db.js';
 
 /** URL without password, for messages. */
 export function redactUrl(url: string): string {
@@ -83,6 +83,23 @@ export async function openPostgres(url: string, applicationName = 'labctl'): Pro
         const i = listeners.indexOf(client);
         if (i >= 0) listeners.splice(i, 1);
         await client.end().catch(() => undefined);
+      };
+    },
+    async openSession(): Promise<DbSession> {
+      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} session`, connectionTimeoutMillis: 5000 });
+      let released = false;
+      const lost = new Promise<Error>((resolve) => {
+        client.on('error', (e) => resolve(e));
+        client.on('end', () => resolve(new Error(released ? 'session released' : 'session connection closed')));
+      });
+      await client.connect();
+      return {
+        ...wrap(client as unknown as pg.PoolClient),
+        lost,
+        async release() {
+          released = true;
+          await client.end().catch(() => undefined);
+        },
       };
     },
     async close() {

@@ -2,6 +2,7 @@ import { createColors } from 'picocolors';
 import { ExposureWriter } from '../../../runtime/exposures/writer.js';
 import { LiveSnapshot } from '../../../runtime/live/live.js';
 import { RuntimeServer } from '../../../runtime/server/server.js';
+import { adminRoutes } from '../../../runtime/server/admin.js';
 import type { Database } from '../../stores/db.js';
 import { openMigrated } from '../context.js';
 import { CliError } from '../errors.js';
@@ -32,7 +33,8 @@ export function parsePort(value: string): number {
 export async function startRuntime(io: CliIO, db: Database, port: number, host: string): Promise<Runtime> {
   const live = await LiveSnapshot.open({ db });
   const exposures = new ExposureWriter(db);
-  const server = new RuntimeServer({ source: live, exposures, log: (l) => io.stderr.write(l + '\n') });
+  const log = (l: string) => io.stderr.write(l + '\n');
+  const server = new RuntimeServer({ source: live, exposures, log, extraRoutes: adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }) });
   let bound: number;
   try {
     bound = await server.listen(port, host);

@@ -1,13 +1,14 @@
 import { createColors } from 'picocolors';
 import { readStatus } from '../../stores/state.js';
+import { readWatchers } from '../../watch/registry.js';
 import { withDatabase } from '../context.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
 /** labctl status: applied revision, last run, counts per kind, drift. */
 export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promise<number> {
-  const { report, target } = await withDatabase(io, 'status', async (db) => ({ report: await readStatus(db), target: `${db.engine} ${db.target}` }));
+  const { report, target, watchers } = await withDatabase(io, 'status', async (db) => ({ report: await readStatus(db), watchers: await readWatchers(db), target: `${db.engine} ${db.target}` }));
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ database: target, ...report }, null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ database: target, ...report, watchers }, null, 2) + '\n');
     return EXIT.ok;
   }
   const c = createColors(useColor(io));
@@ -23,6 +24,11 @@ export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promi
     for (const k of report.counts) lines.push(`  ${k.kind.padEnd(16)} ${String(k.active).padStart(6)} active${k.archived ? `, ${k.archived} archived` : ''}`);
   }
   lines.push(report.drift.length ? c.yellow(`Drift:     ${report.drift.length} resource(s) edited outside labctl: ${report.drift.map((d) => `${d.kind}/${d.name}`).join(', ')} (labctl apply restores them)`) : 'Drift:     none');
+  if (watchers.length === 0) lines.push('Watchers:  none running');
+  for (const w of watchers) {
+    const err = w.lastError ? ` — last error at ${w.lastErrorAt}: ${w.lastError}` : '';
+    lines.push(`Watcher:   ${w.leader ? c.bold('leader ') : 'standby'} ${w.state} ${w.source} (pid ${w.pid} on ${w.host}; applied ${w.lastAppliedRevision ?? '-'}, attempted ${w.lastAttemptedRevision ?? '-'})${err}`);
+  }
   io.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
 }

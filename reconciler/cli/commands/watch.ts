@@ -1,63 +1,87 @@
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
+import { adminRoutes } from '../../../runtime/server/admin.js';
+import { HttpError, sendError, sendJson } from '../../../runtime/server/http.js';
 import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
-import { readSpecDir, SpecLoader } from '../../load/index.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import type { Database } from '../../stores/db.js';
-import { Reconciler, TerminalReconcileError } from '../../watch/reconciler.js';
-import { watchSpecDir } from '../../watch/dir-watcher.js';
+import { GitSpecSource, defaultGitCacheDir, redactGitUrl } from '../../watch/git-source.js';
+import { TerminalReconcileError } from '../../watch/reconciler.js';
+import { Watcher, type WatchSource } from '../../watch/watcher.js';
 import { openMigrated } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
-import { untilSignal } from './serve.js';
+import { parseSeconds } from './apply.js';
+import { parsePort, untilSignal } from './serve.js';
 
-/** A reconciler following a directory, with its file watcher. */
-export interface DirWatch {
-  reconciler: Reconciler;
-  stop(): Promise<void>;
+export interface WatchFlags {
+  dir?: string;
+  git?: string;
+  branch: string;
+  interval: string;
+  port?: string;
+  host: string;
 }
 
-/** Reconcile dir into db now and on every change to its specs; report outcomes on stderr. */
-export async function watchDir(io: CliIO, db: Database, dir: string): Promise<DirWatch> {
-  const loader = new SpecLoader();
+/** Build the watch source from flags: a directory, or a git branch (with --dir as the path inside it). */
+export function watchSource(io: CliIO, flags: Pick<WatchFlags, 'dir' | 'git' | 'branch' | 'interval'>): WatchSource {
+  if (!flags.git) return { kind: 'dir', dir: resolve(io.cwd, flags.dir ?? '.') };
+  const intervalMs = parseSeconds(flags.interval, '--interval') * 1000;
+  if (intervalMs < 1000) throw new CliError('--interval must be at least 1s', 'e.g. --interval 30s');
+  return { kind: 'git', git: new GitSpecSource(flags.git, flags.branch, flags.dir ?? '.', defaultGitCacheDir(io.env)), intervalMs };
+}
+
+/** Start a watcher on db that reports on stderr. */
+export async function startWatcher(io: CliIO, db: Database, source: WatchSource): Promise<Watcher> {
   const c = createColors(useColor(io, 'stderr'));
-  const reconciler = new Reconciler({
+  const dir = source.kind === 'dir' ? source.dir : io.cwd;
+  const watcher = new Watcher({
     db,
-    load: async () => loader.load(await readSpecDir(dir)),
+    source,
     actor: () => resolveActor(io.env, dir),
-    gitSha: () => resolveGitSha(dir),
+    dirGitSha: () => resolveGitSha(dir),
     log: (l) => io.stderr.write(`labctl watch: ${l}\n`),
   });
-  reconciler.on('applied', (r: { outcome: string; plan: { revision: string; summary: { add: number; change: number; archive: number } } }) => {
+  watcher.on('applied', (r: { outcome: string; plan: { revision: string; summary: { add: number; change: number; archive: number } } }) => {
     const s = r.plan.summary;
     if (r.outcome === 'applied') io.stderr.write(`${c.green('applied')} revision ${r.plan.revision}: ${s.add} added, ${s.change} changed, ${s.archive} archived\n`);
   });
-  reconciler.on('failed', (e: Error) => {
+  watcher.on('failed', (e: Error) => {
     if (e instanceof TerminalReconcileError && e.diagnostics.length) io.stderr.write(renderDiagnosticsText(e.diagnostics, { color: useColor(io, 'stderr') }));
     io.stderr.write(`${c.red('not applied:')} ${e.message}\n`);
   });
-  await reconciler.reconcileNow();
-  const watcher = watchSpecDir(dir, () => reconciler.trigger());
-  await new Promise<void>((r) => watcher.once('ready', () => r()));
-  return {
-    reconciler,
-    async stop() {
-      await watcher.close();
-      await reconciler.stop();
-    },
-  };
+  await watcher.start();
+  return watcher;
 }
 
-/** labctl watch --dir D: keep the database reconciled with a directory of specs. */
-export async function watchCommand(io: CliIO, flags: { dir?: string; git?: string }): Promise<number> {
-  if (flags.git) throw new CliError('--git is not available yet in this version', 'watch a local checkout with --dir');
-  const dir = resolve(io.cwd, flags.dir ?? '.');
+/** labctl watch: keep the database reconciled with a directory or a git branch; one leader per database. */
+export async function watchCommand(io: CliIO, flags: WatchFlags): Promise<number> {
+  const source = watchSource(io, flags);
+  const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const db = await openMigrated(io, 'watch');
   try {
-    const w = await watchDir(io, db, dir);
-    io.stderr.write(`labctl watch: following ${dir} (${db.engine}); Ctrl-C to stop\n`);
-    await untilSignal();
-    await w.stop();
+    const watcher = await startWatcher(io, db, source);
+    let close = async () => undefined as void;
+    if (port !== undefined) {
+      const admin = adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, log: (l) => io.stderr.write(l + '\n') });
+      const server = createServer((req, res) => {
+        const path = (req.url ?? '/').split('?')[0]!;
+        if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+        admin(req, res, path).then(
+          (handled) => handled || sendError(res, new HttpError(404, 'not_found', `no route ${req.method} ${path}`)),
+          (e) => sendError(res, e instanceof HttpError ? e : new HttpError(500, 'internal', 'internal error')),
+        );
+      });
+      await new Promise<void>((r) => server.listen(port, flags.host, () => r()));
+      close = () => new Promise<void>((r) => server.close(() => r()));
+    }
+    const what = source.kind === 'dir' ? source.dir : `${redactGitUrl(source.git.url)} ${source.git.branch}`;
+    io.stderr.write(`labctl watch: following ${what} (${db.engine})${watcher.election.isLeader ? '' : '; another watcher leads, standing by'}; Ctrl-C to stop\n`);
+    const sig = await untilSignal();
+    io.stderr.write(`labctl watch: ${sig}, stopping after the current reconcile…\n`);
+    await close();
+    await watcher.stop();
   } finally {
     await db.close();
   }

@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import type { FSWatcher } from 'chokidar';
+import { readSpecDir, SpecLoader } from '../load/index.js';
+import type { Database } from '../stores/db.js';
+import { watchSpecDir } from './dir-watcher.js';
+import type { GitSpecSource } from './git-source.js';
+import { LeaderElection } from './leader.js';
+import { Reconciler, type ReconcileStatus } from './reconciler.js';
+import { WatcherRegistry } from './registry.js';
+
+/** NOTIFY channel on which POST /v1/reconcile (from any process) asks the leader to reconcile now. */
+export const RECONCILE_CHANNEL = 'labctl_reconcile';
+
+export type WatchSource = { kind: 'dir'; dir: string } | { kind: 'git'; git: GitSpecSource; intervalMs: number };
+
+export interface WatcherOptions {
+  db: Database;
+  source: WatchSource;
+  actor: () => Promise<string>;
+  /** Commit of a directory source (git HEAD or 'unknown'). */
+  dirGitSha?: () => Promise<string>;
+  debounceMs?: number;
+  leaderRetryMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * A watcher: campaigns for leadership; while leader, reconciles on every change of its source
+ * (file events, a moved branch head, or a webhook NOTIFY), and reports its state to labctl.watchers.
+ */
+export class Watcher extends EventEmitter {
+  readonly reconciler: Reconciler;
+  readonly election: LeaderElection;
+  private readonly registry: WatcherRegistry;
+  private fsWatcher: FSWatcher | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollBackoff = 1;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopped = false;
+  private lastReconciledCommit: string | undefined;
+  private kicking: Promise<void> | undefined;
+
+  constructor(private readonly opts: WatcherOptions) {
+    super();
+    const loader = new SpecLoader();
+    const src = opts.source;
+    this.reconciler = new Reconciler({
+      db: opts.db,
+      load: async () => loader.load(src.kind === 'dir' ? await readSpecDir(src.dir) : await src.git.files()),
+      actor: opts.actor,
+      gitSha: async () => (src.kind === 'git' ? (src.git.commit ?? 'unknown') : (opts.dirGitSha?.() ?? 'unknown')),
+      debounceMs: opts.debounceMs,
+      log: opts.log,
+    });
+    this.election = new LeaderElection(opts.db, opts.leaderRetryMs);
+    this.registry = new WatcherRegistry(opts.db, src.kind === 'dir' ? `dir:${src.dir}` : `git:${src.git.url}#${src.git.branch}`, () => this.status());
+    this.reconciler.on('applied', (r) => {
+      void this.registry.report();
+      this.emit('applied', r);
+    });
+    this.reconciler.on('failed', (e) => {
+      void this.registry.report();
+      this.emit('failed', e);
+    });
+    this.election.on('elected', () => {
+      opts.log?.('elected leader; reconciling');
+      void this.registry.report();
+      this.kicking = this.kick();
+    });
+    this.election.on('deposed', (e: Error) => {
+      opts.log?.(`lost leadership (${e.message}); standing by`);
+      void this.registry.report();
+    });
+    this.election.on('error', (e: Error) => opts.log?.(`leader election: ${e.message}`));
+  }
+
+  /** Leadership and reconcile state. */
+  status(): { leader: boolean; status: ReconcileStatus } {
+    return { leader: this.election.isLeader, status: this.reconciler.status };
+  }
+
+  /** Start: campaign, follow the source, listen for webhook requests. Resolves once the first attempt is done. */
+  async start(): Promise<void> {
+    const src = this.opts.source;
+    if (src.kind === 'dir') {
+      this.fsWatcher = watchSpecDir(src.dir, () => {
+        if (this.election.isLeader) this.reconciler.trigger();
+      });
+      await new Promise<void>((r) => this.fsWatcher!.once('ready', () => r()));
+    } else {
+      this.schedulePoll(src.intervalMs);
+    }
+    this.unlisten = await this.opts.db.listen(RECONCILE_CHANNEL, () => {
+      if (this.election.isLeader) void this.kick(true);
+    });
+    this.registry.start();
+    await this.election.start();
+    await this.kicking;
+  }
+
+  /** Reconcile now; for git, fetch first and skip when the head has not moved (unless forced). */
+  private async kick(force = false): Promise<void> {
+    const src = this.opts.source;
+    if (src.kind === 'dir') return this.reconciler.reconcileNow();
+    try {
+      const { commit } = await src.git.sync();
+      this.pollBackoff = 1;
+      const failed = this.reconciler.status.state === 'Stalled';
+      if (force || failed || commit !== this.lastReconciledCommit) {
+        this.lastReconciledCommit = commit;
+        await this.reconciler.reconcileNow();
+      }
+    } catch (e) {
+      this.pollBackoff = Math.min(this.pollBackoff * 2, 16);
+      this.opts.log?.(`git fetch failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  private schedulePoll(intervalMs: number): void {
+    if (this.stopped) return;
+    const jitter = 0.9 + Math.random() * 0.2;
+    this.pollTimer = setTimeout(async () => {
+      if (this.election.isLeader) await this.kick();
+      this.schedulePoll(intervalMs);
+    }, intervalMs * this.pollBackoff * jitter);
+  }
+
+  /** Stop following changes, finish the current reconcile, give up leadership. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await this.fsWatcher?.close();
+    await this.unlisten?.().catch(() => undefined);
+    await this.reconciler.stop();
+    await this.registry.stop();
+    await this.election.stop();
+  }
+}
