@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from 'yaml';
 import type { Diagnostic, JsonObject, SourceRange } from '../core/types.js';
 
 /** Larger spec files are refused: split them (a 10,000-experiment repository stays far below this per file). */
@@ -44,6 +44,48 @@ function fileError(file: string, code: string, summary: string, hint: string, at
   return { severity: 'error', code, summary, hint, range: { filename: file, start: at, end: at } };
 }
 
+/** The first scalar (by position) satisfying test, e.g. the key or quoted string an error is about. */
+function findScalar(doc: Document.Parsed, test: (type: string | undefined, range: [number, number, number]) => boolean): { value: unknown; start: number } | undefined {
+  let found: { value: unknown; start: number } | undefined;
+  visit(doc, {
+    Scalar(_, n) {
+      if (n.range && test(n.type, n.range) && (!found || n.range[0] < found.start)) found = { value: n.value, start: n.range[0] };
+    },
+  });
+  return found;
+}
+
+/** A YAML syntax error as a diagnostic: pointed at the token it is about, with a hint that fits. */
+function syntaxDiagnostic(file: string, text: string, lc: LineCounter, doc: Document.Parsed, e: YAMLError): Diagnostic {
+  let [start, end] = e.pos;
+  let code = 'yaml-syntax';
+  let summary = e.message.split('\n')[0]!;
+  let hint = 'fix the YAML syntax at this position (indentation, quotes, a missing colon)';
+  if (e.code === 'DUPLICATE_KEY') {
+    const key = findScalar(doc, (_t, r) => r[0] === start);
+    code = 'duplicate-key';
+    if (key) summary = `key ${JSON.stringify(String(key.value))} appears twice in the same mapping`;
+    hint = 'keep one of the two entries (YAML keys must be unique within a mapping)';
+  } else if (e.code === 'RESOURCE_EXHAUSTION') {
+    code = 'yaml-too-deep';
+    summary = 'the YAML nests too deeply to be read';
+    hint = 'flatten the value: specs never need more than a few dozen levels of nesting';
+  } else if (e.code === 'TAB_AS_INDENT') {
+    hint = 'indent with spaces; YAML does not allow tabs for indentation';
+  } else if (e.code === 'MISSING_CHAR' && /quote/.test(e.message)) {
+    // The scanner notices a missing closing quote at the end of the file: point at the opening quote instead.
+    const q = findScalar(doc, (t, r) => (t === 'QUOTE_DOUBLE' || t === 'QUOTE_SINGLE') && r[1] >= start);
+    if (q) [start, end] = [q.start, q.start + 1];
+    hint = 'close the quoted string on the line where it starts';
+  }
+  // An error at the very end of a file that ends with a newline belongs to the last line, not the one after it.
+  if (start >= text.length && text.endsWith('\n')) {
+    start = Math.max(0, text.length - 1);
+    end = start;
+  }
+  return { severity: 'error', code, summary, hint, range: rangeAt(file, lc, start, end) };
+}
+
 /** Parse one spec file into documents; every problem becomes a positioned diagnostic, never an exception. */
 export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
   if (bytes.length > MAX_FILE_BYTES) {
@@ -65,15 +107,7 @@ export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        diagnostics.push({
-          severity: 'error',
-          code: 'yaml-syntax',
-          summary: e.message.split('\n')[0]!,
-          hint: 'fix the YAML syntax at this position (indentation, quotes, a missing colon)',
-          range: rangeAt(file, lineCounter, e.pos[0], e.pos[1]),
-        });
-      }
+      for (const e of doc.errors) diagnostics.push(syntaxDiagnostic(file, text, lineCounter, doc, e));
       return;
     }
     if (doc.contents === null) return; // an empty document, e.g. after a trailing ---
@@ -81,11 +115,32 @@ export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
+      const message = (e as Error).message;
+      const unresolved = /^Unresolved alias.*: (.+)$/.exec(message);
+      if (unresolved) {
+        // *name without an earlier &name: point at the alias itself.
+        let at = doc.contents.range[0];
+        visit(doc, {
+          Alias(_, n) {
+            if (n.source !== unresolved[1] || !n.range) return undefined;
+            at = n.range[0];
+            return visit.BREAK;
+          },
+        });
+        diagnostics.push({
+          severity: 'error',
+          code: 'yaml-unresolved-alias',
+          summary: `alias *${unresolved[1]} refers to no anchor`,
+          hint: `define &${unresolved[1]} earlier in the same document, or write the value out`,
+          range: rangeAt(file, lineCounter, at),
+        });
+        return;
+      }
       const start = doc.contents.range[0];
       diagnostics.push({
         severity: 'error',
         code: 'yaml-alias-limit',
-        summary: `document expands too many aliases: ${(e as Error).message}`,
+        summary: `document expands too many aliases (more than ${MAX_ALIAS_COUNT}): ${message}`,
         hint: 'write the values out instead of nesting *aliases',
         range: rangeAt(file, lineCounter, start),
       });
@@ -104,7 +159,7 @@ export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
     documents.push({ file, index, doc, lineCounter, value: value as JsonObject });
   });
   if (documents.length === 0 && diagnostics.length === 0) {
-    diagnostics.push(fileError(file, 'empty-file', 'file holds no spec (it is empty or only comments)', 'add a spec, or delete the file', lineColOfOffset(text, text.length)));
+    diagnostics.push(fileError(file, 'empty-file', 'file holds no spec (it is empty or only comments)', 'add a spec, or delete the file'));
   }
   return { documents, diagnostics };
 }

@@ -4,7 +4,7 @@ import type { RuleContext } from '../kinds/types.js';
 import { locate } from './locate.js';
 import { problemToDiagnostic } from '../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
-import { didYouMean, SchemaValidator } from './schema.js';
+import { describeValue, didYouMean, SchemaValidator } from './schema.js';
 
 /** A spec file as delivered by a source: its bytes, or why they could not be read. */
 export interface SpecFile {
@@ -63,10 +63,12 @@ export class SpecLoader {
         const k = key(r.kind, r.name);
         const first = seen.get(k);
         if (first) {
-          const at = (x: Resource) => `${x.source!.file}:${x.source!.line}:${x.source!.column}`;
+          // Each side names the other's `name:` position, the same position its own diagnostic points at.
+          const at = (x: SourceRange) => `${x.filename}:${x.start.line}:${x.start.column}`;
           const nameRange = locate(pd, ['name']);
-          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `first declared at ${at(first)}`, hint: 'rename one of them or delete the duplicate', range: nameRange });
-          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `declared again at ${at(r)}`, hint: 'rename one of them or delete the duplicate', range: locate(docs.get(first)!, ['name']) });
+          const firstRange = locate(docs.get(first)!, ['name']);
+          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `first declared at ${at(firstRange)}`, hint: 'rename one of them or delete the duplicate', range: nameRange });
+          diagnostics.push({ severity: 'error', code: 'duplicate-name', path: '/name', summary: `${r.kind} "${r.name}" is declared twice`, detail: `declared again at ${at(nameRange)}`, hint: 'rename one of them or delete the duplicate', range: firstRange });
           continue;
         }
         seen.set(k, r);
@@ -90,7 +92,8 @@ export class SpecLoader {
   private resourceOf(pd: ParsedDocument, out: Diagnostic[]): Resource | undefined {
     const v = pd.value;
     if (typeof v.kind !== 'string') {
-      out.push({ severity: 'error', code: 'missing-field', path: '/kind', summary: v.kind === undefined ? 'missing required field "kind"' : 'kind must be a string', hint: `add kind: one of ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, v.kind === undefined ? [] : ['kind']) });
+      const missing = v.kind === undefined;
+      out.push({ severity: 'error', code: missing ? 'missing-field' : 'wrong-type', path: '/kind', summary: missing ? 'missing required field "kind"' : `kind must be a string, got ${describeValue(v.kind)}`, hint: `${missing ? 'add' : 'write'} kind: one of ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, missing ? [] : ['kind']) });
       return undefined;
     }
     const def = kindByName(v.kind);

@@ -32,17 +32,24 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ak.length === Object.keys(bo).length && ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual(ao[k], bo[k]));
 }
 
-/** Accessor for a dot path, compiled once. */
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Accessor for a dot path, compiled once. A missing attribute (or a path through a missing or
+ * non-object step) reads as null, as in MongoDB and GrowthBook: `{a: null}` and `$in: [null]`
+ * match it and `$ne: null` does not. Only own properties count, so `toString` or `constructor`
+ * are never inherited attributes.
+ */
 function compilePath(path: string): (attributes: Attributes) => unknown {
-  if (!path.includes('.')) return (a) => a[path];
+  if (!path.includes('.')) return (a) => (hasOwn.call(a, path) ? (a[path] ?? null) : null);
   const parts = path.split('.');
   return (a) => {
     let cur: unknown = a;
     for (const p of parts) {
-      if (cur === null || typeof cur !== 'object') return undefined;
+      if (cur === null || typeof cur !== 'object' || !hasOwn.call(cur, p)) return null;
       cur = (cur as Record<string, unknown>)[p];
     }
-    return cur;
+    return cur ?? null;
   };
 }
 
@@ -73,19 +80,22 @@ function compileOperator(op: string, arg: unknown): ValueTest {
     case '$exists':
       return arg ? (x) => x !== undefined && x !== null : (x) => x === undefined || x === null;
     case '$in': {
-      const list = Array.isArray(arg) ? arg : [];
+      // A list is required (validation says so); anything else never matches, for $nin too.
+      if (!Array.isArray(arg)) return () => false;
+      const list: readonly unknown[] = arg;
       // Scalars in a Set: O(1) membership for long country or user lists.
       const scalars = new Set(list.filter((v) => typeof v !== 'object' || v === null));
       const onlyScalars = scalars.size === list.length;
       return (x) => (Array.isArray(x) ? inList(x, list) : onlyScalars ? scalars.has(x) : inList(x, list));
     }
     case '$nin': {
+      if (!Array.isArray(arg)) return () => false;
       const test = compileOperator('$in', arg);
       return (x) => !test(x);
     }
     case '$all': {
-      const list = Array.isArray(arg) ? arg : [];
-      const tests = list.map((item) => compileValue(item));
+      if (!Array.isArray(arg)) return () => false;
+      const tests = arg.map((item) => compileValue(item));
       return (x) => Array.isArray(x) && tests.every((t) => x.some((el) => t(el)));
     }
     case '$elemMatch': {
@@ -97,9 +107,10 @@ function compileOperator(op: string, arg: unknown): ValueTest {
       return (x) => Array.isArray(x) && test(x.length);
     }
     case '$regex': {
+      if (typeof arg !== 'string') return () => false;
       let re: RegExp | undefined;
       try {
-        re = new RegExp(String(arg));
+        re = new RegExp(arg);
       } catch {
         re = undefined;
       }
@@ -151,11 +162,20 @@ export function compileCondition(condition: unknown): Predicate {
   const parts: Predicate[] = [];
   for (const [key, value] of Object.entries(condition)) {
     if (key === '$and' || key === '$or' || key === '$nor') {
-      const subs = (Array.isArray(value) ? value : []).map((c) => compileCondition(c));
+      // Malformed logic (rejected by validation) never matches rather than matching everyone.
+      if (!Array.isArray(value)) {
+        parts.push(() => false);
+        continue;
+      }
+      const subs = value.map((c) => compileCondition(c));
       if (key === '$and') parts.push((a) => subs.every((s) => s(a)));
       else if (key === '$or') parts.push((a) => subs.length === 0 || subs.some((s) => s(a)));
       else parts.push((a) => !subs.some((s) => s(a)));
     } else if (key === '$not') {
+      if (!isPlainObject(value)) {
+        parts.push(() => false);
+        continue;
+      }
       const sub = compileCondition(value);
       parts.push((a) => !sub(a));
     } else {
