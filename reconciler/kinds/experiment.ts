@@ -1,5 +1,6 @@
 import { checkCondition } from '../../runtime/engine/operators.js';
 import type { Json, JsonObject, Resource } from '../core/types.js';
+import { suggestHint } from '../core/suggest.js';
 import { normaliseHeader, setIf } from './common.js';
 import { allocationOf, reassignmentImpact } from './reassignment.js';
 import type { ChangeCheck, KindDef, ResourceProblem, RuleContext, RuleProblem } from './types.js';
@@ -77,7 +78,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
     }
     const decl = ctx.get('Layer', layer.name);
     if (!decl) {
-      problems.push({ code: 'unknown-layer', path: ['layer', 'name'], summary: `layer "${layer.name}" is not declared`, hint: `add a document with kind: Layer and name: ${layer.name}` });
+      problems.push({ code: 'unknown-layer', path: ['layer', 'name'], summary: `layer "${layer.name}" is not declared`, hint: suggestHint(layer.name, ctx.ofKind('Layer').map((l) => l.name), `add a document with kind: Layer and name: ${layer.name}`) });
     } else if (decl.spec.unit !== undefined && decl.spec.unit !== s.unit) {
       problems.push({ code: 'layer-unit-mismatch', path: ['unit'], summary: `experiment unit "${String(s.unit)}" differs from layer "${layer.name}" unit "${String(decl.spec.unit)}"`, hint: 'experiments sharing a layer must hash the same unit' });
     }
@@ -85,7 +86,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
   const metrics = (s.metrics ?? {}) as Record<string, string[]>;
   for (const [group, names] of Object.entries(metrics)) {
     names.forEach((m, i) => {
-      if (!ctx.get('Metric', m)) problems.push({ code: 'unknown-metric', path: ['metrics', group, i], summary: `metric "${m}" is not declared`, hint: `add a document with kind: Metric and name: ${m}` });
+      if (!ctx.get('Metric', m)) problems.push({ code: 'unknown-metric', path: ['metrics', group, i], summary: `metric "${m}" is not declared`, hint: suggestHint(m, ctx.ofKind('Metric').map((x) => x.name), `add a document with kind: Metric and name: ${m}`) });
     });
   }
   if (s.targeting !== undefined) {

@@ -1,4 +1,5 @@
 import type { JsonObject, Resource } from '../core/types.js';
+import { suggestHint } from '../core/suggest.js';
 import { normaliseHeader, setIf } from './common.js';
 import type { KindDef, RuleContext, RuleProblem } from './types.js';
 
@@ -16,7 +17,7 @@ export const holdoutKind: KindDef = {
     return names.flatMap((name, i) =>
       ctx.get('Experiment', name)
         ? []
-        : [{ code: 'unknown-experiment', path: ['experiments', i], summary: `experiment "${name}" is not declared`, hint: 'name a declared experiment, or drop experiments to hold out from all' }],
+        : [{ code: 'unknown-experiment', path: ['experiments', i], summary: `experiment "${name}" is not declared`, hint: suggestHint(name, ctx.ofKind('Experiment').map((x) => x.name), 'name a declared experiment, or drop experiments to hold out from all') }],
     );
   },
 };

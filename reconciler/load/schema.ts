@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../core/suggest.js';
+
+export { didYouMean };
 import type { Diagnostic, JsonObject } from '../core/types.js';
 import type { KindDef } from '../kinds/types.js';
 import { packageRoot } from '../paths.js';
@@ -11,13 +13,6 @@ import type { ParsedDocument } from './parse.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-/** The best "did you mean" candidate, if any is close enough to be a typo. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  const best = closest(word, candidates as string[]);
-  return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 /** A short description of a value for messages: `a list`, `string "x"` … */
 export function describeValue(v: unknown): string {

@@ -1,3 +1,5 @@
+import { suggestHint } from '../../reconciler/core/suggest.js';
+
 /** Targeting operators (Mongo style), DESIGN §5. */
 export const LOGICAL_OPERATORS = ['$and', '$or', '$nor', '$not'] as const;
 export const FIELD_OPERATORS = [
@@ -38,7 +40,7 @@ function checkFieldValue(value: unknown, path: Array<string | number>, out: Cond
     const p = [...path, op];
     const arg = value[op];
     if (!FIELD_SET.has(op)) {
-      out.push({ path: p, message: `unknown operator ${op}`, hint: `use one of ${FIELD_OPERATORS.join(' ')}` });
+      out.push({ path: p, message: `unknown operator ${op}`, hint: suggestHint(op, FIELD_OPERATORS, `use one of ${FIELD_OPERATORS.join(' ')}`) });
     } else if (ARRAY_OPERATORS.has(op) && !Array.isArray(arg)) {
       out.push({ path: p, message: `${op} needs a list`, hint: `write ${op}: [a, b]` });
     } else if (op === '$exists' && typeof arg !== 'boolean') {
@@ -75,7 +77,7 @@ function checkConditionAt(cond: unknown, path: Array<string | number>, out: Cond
     } else if (key === '$not') {
       checkConditionAt(value, p, out);
     } else if (key.startsWith('$')) {
-      out.push({ path: p, message: `unknown operator ${key} at condition level`, hint: 'use $and $or $nor $not here, or an attribute name' });
+      out.push({ path: p, message: `unknown operator ${key} at condition level`, hint: suggestHint(key, LOGICAL_OPERATORS, 'use $and $or $nor $not here, or an attribute name') });
     } else {
       checkFieldValue(value, p, out);
     }

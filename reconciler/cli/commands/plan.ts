@@ -7,7 +7,7 @@ import { planAgainst } from '../../apply/apply.js';
 import { resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
-import { renderDiagnosticsGithub, renderDiagnosticsText } from '../../render/diagnostics.js';
+import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/json.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanText } from '../../render/text.js';
@@ -66,6 +66,7 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
   const dirPrefix = flags.dir && flags.dir !== '.' ? `${flags.dir.replace(/\/+$/, '')}/` : '';
   if (state.diagnostics.some((d) => d.severity === 'error')) {
     if (flags.format === 'github') io.stdout.write(renderDiagnosticsGithub(state.diagnostics, dirPrefix));
+    if (flags.format === 'json') io.stdout.write(renderDiagnosticsJson(state.diagnostics));
     io.stderr.write(renderDiagnosticsText(state.diagnostics, { color: useColor(io, 'stderr') }));
     throw new CliError('the specs are invalid; no plan was made', 'fix the errors above (labctl validate shows them too)');
   }
