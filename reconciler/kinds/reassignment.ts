@@ -4,6 +4,8 @@ import type { JsonObject, ReassignmentImpact } from '../core/types.js';
 
 /** The parts of an experiment that decide which units get which variant. */
 export interface Allocation {
+  /** Request attribute that is hashed; a different one re-randomises every unit, like a new seed. */
+  unit: string;
   seed: string;
   coverage: number;
   variants: ReadonlyArray<{ key: string; weight: number }>;
@@ -14,6 +16,7 @@ export interface Allocation {
 export function allocationOf(spec: JsonObject): Allocation {
   const layer = spec.layer as { name: string; range: [number, number] } | undefined;
   return {
+    unit: spec.unit as string,
     seed: spec.seed as string,
     coverage: spec.coverage as number,
     variants: (spec.variants as Array<{ key: string; weight: number }>).map((v) => ({ key: v.key, weight: v.weight })),
@@ -35,7 +38,7 @@ function splitJoint(before: Allocation, after: Allocation): Joint {
   const keyA = (h: number) => after.variants[chooseVariant(h, ra)]?.key ?? '';
   const joint: Joint = new Map();
   const add = (k: string, p: number) => joint.set(k, (joint.get(k) ?? 0) + p);
-  if (before.seed === after.seed) {
+  if (before.seed === after.seed && before.unit === after.unit) {
     for (let k = 0; k < HASH_BUCKETS; k++) add(`${keyB(bucketValue(k))}|${keyA(bucketValue(k))}`, 1 / HASH_BUCKETS);
   } else {
     // A new seed re-hashes every unit: old and new buckets are independent.
@@ -78,6 +81,7 @@ function layerJoint(before: Allocation, after: Allocation): { both: number; oldO
 
 function causesOf(before: Allocation, after: Allocation): string[] {
   const causes: string[] = [];
+  if (before.unit !== after.unit) causes.push('unit');
   if (before.seed !== after.seed) causes.push('seed');
   const keys = (a: Allocation) => a.variants.map((v) => v.key).join('\0');
   if (keys(before) !== keys(after)) causes.push('variants');
@@ -114,7 +118,7 @@ export function reassignmentImpact(before: Allocation, after: Allocation): Omit<
     changed: round(moved + entering),
     moved: round(moved),
     entering: round(entering),
-    estimated: before.seed !== after.seed || (!!before.layer && !!after.layer && before.layer.name !== after.layer.name),
+    estimated: before.seed !== after.seed || before.unit !== after.unit || (!!before.layer && !!after.layer && before.layer.name !== after.layer.name),
     causes,
   };
 }

@@ -22,8 +22,6 @@ export interface DesiredState {
   locate(resource: Resource, path: ReadonlyArray<string | number>): SourceRange | undefined;
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 function key(kind: string, name: string): string {
   return `${kind}/${name}`;
 }
@@ -108,7 +106,6 @@ export class SpecLoader {
       return undefined;
     }
     const name = v.name as string;
-    if (!NAME_RE.test(name)) return undefined; // the schema already reported it
     const at = locate(pd, ['kind']);
     return { kind: def.kind, name, spec: def.normalise(v), source: { file: pd.file, line: at.start.line, column: at.start.column, document: pd.index } };
   }

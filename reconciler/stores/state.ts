@@ -114,7 +114,7 @@ export async function readStatus(q: Queryable): Promise<StatusReport> {
   const state = (await q.query<{ revision: string; git_sha: string; applied_at: Date }>('SELECT revision, git_sha, applied_at FROM labctl.state'))[0];
   const run = (
     await q.query<{ id: string; actor: string; outcome: string; started_at: Date; git_sha: string; error: string | null }>(
-      'SELECT id::text AS id, actor, outcome, started_at, git_sha, error FROM labctl.runs ORDER BY id DESC LIMIT 1',
+      'SELECT r.id::text AS id, r.actor, r.outcome, r.started_at, r.git_sha, r.error FROM labctl.runs r ORDER BY r.id DESC LIMIT 1',
     )
   )[0];
   const actual = await readActualState(q);

@@ -6,8 +6,9 @@ import { hashUnit } from '../../runtime/engine/hash.js';
 import { chooseVariant, inRange, variantRanges } from '../../runtime/engine/ranges.js';
 
 /** A compact allocation: `alloc({ w: { control: 50, green: 50 }, coverage: 1 })`. */
-function alloc(a: { w: Record<string, number>; coverage?: number; seed?: string; layer?: [string, number, number] }): Allocation {
+function alloc(a: { w: Record<string, number>; coverage?: number; seed?: string; unit?: string; layer?: [string, number, number] }): Allocation {
   return {
+    unit: a.unit ?? 'user_id',
     seed: a.seed ?? 'exp',
     coverage: a.coverage ?? 1,
     variants: Object.entries(a.w).map(([key, weight]) => ({ key, weight })),
@@ -69,6 +70,15 @@ describe('reassignmentImpact: exact shares', () => {
   });
 });
 
+describe('unit attribute change', () => {
+  it('re-randomises every unit like a seed change (estimated, half of a 50/50 split moves)', () => {
+    const r = reassignmentImpact(alloc({ w: { a: 1, b: 1 } }), alloc({ w: { a: 1, b: 1 }, unit: 'device_id' }))!;
+    expect(r.causes).toEqual(['unit']);
+    expect(r.estimated).toBe(true);
+    expect(r.moved).toBeCloseTo(0.5, 3);
+  });
+});
+
 describe('allocationOf', () => {
   it('takes seed, coverage, variant keys and weights, and the layer from a normalised spec', () => {
     const spec: JsonObject = {
@@ -84,6 +94,7 @@ describe('allocationOf', () => {
       layer: { name: 'checkout', range: [0.1, 0.2] },
     };
     expect(allocationOf(spec)).toEqual({
+      unit: 'user_id',
       seed: 's',
       coverage: 0.4,
       variants: [
