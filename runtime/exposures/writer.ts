@@ -105,12 +105,15 @@ export class ExposureWriter {
     return this.flushing;
   }
 
+  // Rows are inserted in key order: replicas writing overlapping keys then lock them in the same
+  // order and cannot deadlock each other.
   private async write(batch: Exposure[]): Promise<void> {
     const rows = batch.map((e) => ({ experiment: e.experiment, phase: e.phase, unit: e.unit, variant: e.variant, revision: e.revision, first_exposed_at: new Date(e.at).toISOString() }));
     await this.db.query(
       `INSERT INTO labctl.exposures (experiment, phase, unit, variant, revision, first_exposed_at)
        SELECT experiment, phase, unit, variant, revision, first_exposed_at
          FROM jsonb_to_recordset($1::jsonb) AS t(experiment text, phase integer, unit text, variant text, revision text, first_exposed_at timestamptz)
+        ORDER BY experiment, phase, unit
        ON CONFLICT (experiment, phase, unit) DO NOTHING`,
       [JSON.stringify(rows)],
     );

@@ -16,6 +16,8 @@ export interface LiveSnapshotOptions {
   pollMs?: number;
   /** Longest wait between reconnection attempts while the database is unreachable. */
   maxBackoffMs?: number;
+  /** A check the database does not answer within this time (a silent outage) counts as a failure. */
+  checkTimeoutMs?: number;
 }
 
 /** Health of the live snapshot, for /readyz and /metrics. */
@@ -43,9 +45,16 @@ export class LiveSnapshot extends EventEmitter {
   private backoff: number;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
+  private checking: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(readonly db: Database, private readonly ownsDb: boolean, private readonly pollMs: number, private readonly maxBackoffMs: number) {
+  private constructor(
+    readonly db: Database,
+    private readonly ownsDb: boolean,
+    private readonly pollMs: number,
+    private readonly maxBackoffMs: number,
+    private readonly checkTimeoutMs: number,
+  ) {
     super();
     this.backoff = 250;
   }
@@ -53,7 +62,7 @@ export class LiveSnapshot extends EventEmitter {
   /** Open the database (if not given), load the applied state and start following changes. */
   static async open(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {
     const db = opts.db ?? (await openDatabase({ databaseUrl: opts.databaseUrl, cwd: opts.cwd ?? process.cwd(), applicationName: 'labctl serve' }));
-    const live = new LiveSnapshot(db, !opts.db, opts.pollMs ?? 5000, opts.maxBackoffMs ?? 30_000);
+    const live = new LiveSnapshot(db, !opts.db, opts.pollMs ?? 5000, opts.maxBackoffMs ?? 30_000, opts.checkTimeoutMs ?? 5000);
     try {
       await migrate(db);
       live.snapshot = await loadAppliedSnapshot(db);
@@ -140,9 +149,13 @@ export class LiveSnapshot extends EventEmitter {
     this.timer.unref();
   }
 
-  /** Poll: confirm the revision, re-subscribe after an outage, back off exponentially while failing. */
+  /**
+   * Poll: confirm the revision, re-subscribe after an outage, back off exponentially while failing.
+   * A database that stops answering without an error (a network partition) fails the check after
+   * checkTimeoutMs, so the loop goes on; a check still pending is joined, never run twice at once.
+   */
   private async check(): Promise<void> {
-    try {
+    this.checking ??= (async () => {
       const revision = await readAppliedRevision(this.db);
       if (!this.unlisten) await this.subscribe();
       if (revision !== this.snapshot.revision || !this.healthy) await this.reload();
@@ -150,8 +163,20 @@ export class LiveSnapshot extends EventEmitter {
         this.syncedAt = Date.now();
         this.markHealthy();
       }
+    })().finally(() => (this.checking = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.checking,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the database did not answer within ${this.checkTimeoutMs} ms`)), this.checkTimeoutMs);
+          timer.unref();
+        }),
+      ]);
     } catch (e) {
       this.markDegraded(e as Error);
+    } finally {
+      clearTimeout(timer);
     }
     if (this.healthy) this.schedule(this.pollMs);
     else {

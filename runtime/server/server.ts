@@ -15,6 +15,15 @@ export interface RuntimeServerOptions {
   log?: (line: string) => void;
 }
 
+/** A percent-encoded path segment; a malformed escape is bad input (400), not a server error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'invalid_path', `the path segment "${segment}" is not valid percent-encoding`);
+  }
+}
+
 /** The runtime HTTP server (DESIGN §6) with graceful shutdown. */
 export class RuntimeServer {
   readonly server: Server;
@@ -56,12 +65,14 @@ export class RuntimeServer {
     try {
       const method = req.method ?? 'GET';
       const expect = (m: string) => {
-        if (method !== m) throw new HttpError(405, 'method_not_allowed', `${path} accepts ${m}`);
+        if (method === m) return;
+        res.setHeader('allow', m);
+        throw new HttpError(405, 'method_not_allowed', `${path} accepts ${m}`);
       };
       if (path.startsWith('/v1/assign/')) {
         route = 'assign_get';
         expect('GET');
-        getAssign(this.ctx, res, decodeURIComponent(path.slice('/v1/assign/'.length)), query);
+        getAssign(this.ctx, res, decodeSegment(path.slice('/v1/assign/'.length)), query);
       } else if (path === '/v1/assign') {
         route = 'assign_post';
         expect('POST');
@@ -69,7 +80,7 @@ export class RuntimeServer {
       } else if (path.startsWith('/ofrep/v1/evaluate/flags/')) {
         route = 'ofrep_flag';
         expect('POST');
-        ofrepSingle(this.ctx, req, res, decodeURIComponent(path.slice('/ofrep/v1/evaluate/flags/'.length))).catch(fail);
+        ofrepSingle(this.ctx, req, res, decodeSegment(path.slice('/ofrep/v1/evaluate/flags/'.length))).catch(fail);
       } else if (path === '/ofrep/v1/evaluate/flags') {
         route = 'ofrep_bulk';
         expect('POST');
