@@ -6,6 +6,8 @@ import type { ExposureWriter } from '../exposures/writer.js';
 import type { LiveHealth } from '../live/live.js';
 import { contextAttributes, openFeatureReason } from '../openfeature/reasons.js';
 import { fnv1a32 } from '../engine/hash.js';
+import { canonicalJson } from '../../reconciler/core/hash.js';
+import type { JsonObject } from '../../reconciler/core/types.js';
 import { HttpError, isObject, queryAttributes, readJson, sendError, sendJson } from './http.js';
 
 /** What handlers serve from: the current snapshot and its health. */
@@ -46,7 +48,7 @@ export function getAssign(ctx: HandlerContext, res: ServerResponse, name: string
 export async function postAssign(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
   if (!isObject(body)) throw new HttpError(400, 'invalid_body', 'request body must be a JSON object with "attributes"');
-  const attributes = body.attributes ?? {};
+  const attributes = body.attributes === undefined ? {} : body.attributes;
   if (!isObject(attributes)) throw new HttpError(400, 'invalid_field', '"attributes" must be an object of request attributes');
   if (body.experiments !== undefined && (!Array.isArray(body.experiments) || body.experiments.some((e) => typeof e !== 'string'))) {
     throw new HttpError(400, 'invalid_field', '"experiments" must be a list of experiment names');
@@ -126,11 +128,12 @@ export async function ofrepBulk(ctx: HandlerContext, req: IncomingMessage, res: 
     context = ofrepContext(await readOptionalJson(req), undefined);
   } catch (e) {
     const err = e as HttpError;
-    sendJson(res, 400, { errorCode: err.code === 'invalid_json' ? 'PARSE_ERROR' : 'INVALID_CONTEXT', errorDetails: err.message });
+    const status = err.status === 413 ? 413 : 400;
+    sendJson(res, status, { errorCode: status === 413 ? 'GENERAL' : err.code === 'invalid_json' ? 'PARSE_ERROR' : 'INVALID_CONTEXT', errorDetails: err.message });
     return;
   }
   const snap = ctx.source.current;
-  const etag = `"${snap.revision}-${fnv1a32(JSON.stringify(context)).toString(16)}"`;
+  const etag = `"${snap.revision}-${fnv1a32(canonicalJson(context as JsonObject)).toString(16)}"`;
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag, 'x-labctl-revision': snap.revision });
     res.end();

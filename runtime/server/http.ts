@@ -24,7 +24,7 @@ export function sendError(res: ServerResponse, e: HttpError, revision?: string):
   sendJson(res, e.status, { error: { code: e.code, message: e.message }, ...(revision ? { revision } : {}) }, revision);
 }
 
-/** Read and parse a JSON body of at most MAX_BODY_BYTES; errors are HttpErrors (400, 413, 415). */
+/** Read and parse a JSON body of at most MAX_BODY_BYTES (any content type); errors are HttpErrors (400, 413). */
 export function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? -1);

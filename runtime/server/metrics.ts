@@ -29,15 +29,22 @@ export class RuntimeMetrics {
         if (l) this.set(l.health().ageSeconds);
       },
     });
-    new Gauge({
-      name: 'labctl_snapshot_reloads_total',
-      help: 'Snapshot reloads since start',
-      registers,
-      collect() {
-        const l = live();
-        if (l) this.set(l.health().reloads);
-      },
-    });
+    // Counters over monotonic totals kept elsewhere: add the growth since the last scrape.
+    const counterOf = (name: string, help: string, read: () => number | undefined) => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const now = read();
+          if (now === undefined) return;
+          if (now > seen) this.inc(now - seen);
+          seen = Math.max(seen, now);
+        },
+      });
+    };
+    counterOf('labctl_snapshot_reloads_total', 'Snapshot reloads since start', () => live()?.health().reloads);
     new Gauge({
       name: 'labctl_snapshot_degraded',
       help: '1 while the database is unreachable and the last good snapshot is served',
@@ -59,21 +66,17 @@ export class RuntimeMetrics {
         this.set({ state: 'all' }, l.current.experiments.size);
       },
     });
-    for (const [name, help, key] of [
-      ['labctl_exposures_written_total', 'First exposures written to the database', 'written'],
-      ['labctl_exposures_dropped_total', 'Exposures dropped because the buffer was full', 'dropped'],
-      ['labctl_exposures_buffered', 'Exposures waiting to be written', 'buffered'],
-    ] as const) {
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          const w = exposures();
-          if (w) this.set(w.stats[key]);
-        },
-      });
-    }
+    counterOf('labctl_exposures_written_total', 'First exposures written to the database', () => exposures()?.stats.written);
+    counterOf('labctl_exposures_dropped_total', 'Exposures dropped because the buffer was full', () => exposures()?.stats.dropped);
+    new Gauge({
+      name: 'labctl_exposures_buffered',
+      help: 'Exposures waiting to be written',
+      registers,
+      collect() {
+        const w = exposures();
+        if (w) this.set(w.stats.buffered);
+      },
+    });
   }
 
   /** Record one request; label children are cached so the hot path does no label lookup. */

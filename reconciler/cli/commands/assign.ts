@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import { evaluate } from '../../../runtime/engine/assign.js';
+import { evaluate, unitValue } from '../../../runtime/engine/assign.js';
 import { snapshotFromDir, SpecsInvalidError } from '../../../runtime/live/load.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import { resolve } from 'node:path';
@@ -53,7 +53,7 @@ export async function assignCommand(io: CliIO, experiment: string, flags: Assign
   const lines = [
     `${c.bold(experiment)} → ${c.green(d.variant ?? '(none)')}  ${d.inExperiment ? 'in experiment' : c.yellow('not in experiment')} (reason: ${d.reason})`,
     `  value:  ${JSON.stringify(d.value)}`,
-    `  unit:   ${exp.unit} = ${d.unit === null ? c.yellow('(missing)') : JSON.stringify(d.unit)}`,
+    `  unit:   ${exp.unit} = ${unitValue(exp, attributes) === null ? c.yellow('(missing)') : JSON.stringify(unitValue(exp, attributes))}`,
   ];
   if (d.hash !== null) lines.push(`  hash:   ${d.hash.toFixed(4)} (seed ${JSON.stringify(exp.seed)}, phase ${exp.phase})`);
   lines.push(`  ranges: ${exp.variants.map((v, i) => `${v.key} [${exp.ranges[i]![0].toFixed(4)}, ${exp.ranges[i]![1].toFixed(4)})`).join('  ')}`);
