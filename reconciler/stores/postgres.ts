@@ -26,7 +26,8 @@ function wrap(client: pg.PoolClient | pg.Pool): Queryable {
 
 /** Connect to PostgreSQL; fails at once with a one-line reason when the server is unreachable. */
 export async function openPostgres(url: string, applicationName = 'labctl'): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max: 4, connectionTimeoutMillis: 5000 });
+  // TCP keepalive so a silent network partition surfaces as an error instead of a hang.
+  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max: 4, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   pool.on('error', () => {
     // Idle client errors (server restart) surface on the next query; keep the process alive.
   });
@@ -62,7 +63,7 @@ export async function openPostgres(url: string, applicationName = 'labctl'): Pro
     },
     async listen(channel, onPayload, onLost) {
       // A dedicated connection: pooled clients would drop the subscription.
-      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} listener`, connectionTimeoutMillis: 5000 });
+      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} listener`, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       let lost = false;
       const dropped = (e: Error) => {
         if (lost || !listeners.includes(client)) return;
@@ -86,7 +87,7 @@ export async function openPostgres(url: string, applicationName = 'labctl'): Pro
       };
     },
     async openSession(): Promise<DbSession> {
-      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} session`, connectionTimeoutMillis: 5000 });
+      const client = new pg.Client({ connectionString: url, application_name: `${applicationName} session`, connectionTimeoutMillis: 5000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       let released = false;
       const lost = new Promise<Error>((resolve) => {
         client.on('error', (e) => resolve(e));
