@@ -40,8 +40,14 @@ export async function planAgainst(q: Queryable, desired: readonly Resource[], op
 
 /** Check a plan read from a file: its format and its per-resource fingerprints against the actual state. */
 export function checkPlanFile(plan: Plan, actual: readonly ActualResource[]): void {
-  if (plan.format_version !== PLAN_FORMAT_VERSION || !Array.isArray(plan.changes)) {
-    throw new InvalidPlanFileError(`unsupported plan format_version ${JSON.stringify(plan.format_version)} (this labctl writes ${PLAN_FORMAT_VERSION})`);
+  // The file is user input: any JSON value may arrive here.
+  const p = plan as Partial<Plan> | null;
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new InvalidPlanFileError('the file is not a labctl plan (expected a JSON object)');
+  if (p.format_version !== PLAN_FORMAT_VERSION) {
+    throw new InvalidPlanFileError(`unsupported plan format_version ${JSON.stringify(p.format_version)} (this labctl writes ${PLAN_FORMAT_VERSION})`);
+  }
+  if (!Array.isArray(p.changes) || !Array.isArray(p.diagnostics) || typeof p.summary !== 'object' || p.summary === null) {
+    throw new InvalidPlanFileError('the file is not a complete labctl plan (changes, diagnostics and summary are required)');
   }
   const byKey = new Map(actual.map((a) => [`${a.kind}/${a.name}`, a]));
   const stale = plan.changes

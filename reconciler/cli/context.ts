@@ -1,13 +1,20 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readSpecDir, SpecLoader, type DesiredState } from '../load/index.js';
 import { migrate } from '../stores/migrate.js';
 import { openDatabase } from '../stores/open.js';
 import type { Database } from '../stores/db.js';
+import { CliError } from './errors.js';
 import type { CliIO } from './io.js';
 
 /** Load and validate the specs under dir (relative to the working directory). */
 export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir: string; state: DesiredState }> {
   const abs = resolve(io.cwd, dir ?? '.');
+  // A mistyped --dir is a user error, not an internal one (readdir would throw ENOENT).
+  const st = await stat(abs).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new CliError(`spec directory ${dir ?? '.'} ${st ? 'is not a directory' : 'does not exist'} (${abs})`, 'pass --dir a directory of YAML specs');
+  }
   const state = new SpecLoader().load(await readSpecDir(abs));
   return { dir: abs, state };
 }
