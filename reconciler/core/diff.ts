@@ -17,10 +17,10 @@ export interface DiffOptions {
 
 const keyOf = (kind: string, name: string) => `${kind}/${name}`;
 
-/** Fingerprint of a resource's actual state; apply refuses a plan whose fingerprints moved. */
-export function fingerprint(a: ActualResource | undefined): string {
+/** Fingerprint of a resource's actual state; apply refuses a plan whose fingerprints moved. `hash` is specHash(a.spec) when already known. */
+export function fingerprint(a: ActualResource | undefined, hash?: string): string {
   if (!a) return 'absent';
-  return sha256(`${a.archived ? 'archived' : 'active'}:${specHash(a.spec)}:${a.recordedHash}:${a.generation}`).slice(0, 16);
+  return sha256(`${a.archived ? 'archived' : 'active'}:${hash ?? specHash(a.spec)}:${a.recordedHash}:${a.generation}`).slice(0, 16);
 }
 
 /** Revision of a set of active resources: a content hash independent of order. */
@@ -30,10 +30,10 @@ export function stateRevision(active: ReadonlyArray<{ kind: string; name: string
 }
 
 /** Revision of the actual state as stored. */
-export function actualRevision(actual: readonly ActualResource[]): string | null {
+export function actualRevision(actual: readonly ActualResource[], hashOf: (a: ActualResource) => string = (a) => specHash(a.spec)): string | null {
   const active = actual.filter((a) => !a.archived);
   if (actual.length === 0) return null;
-  return stateRevision(active.map((a) => ({ kind: a.kind, name: a.name, hash: specHash(a.spec) })));
+  return stateRevision(active.map((a) => ({ kind: a.kind, name: a.name, hash: hashOf(a) })));
 }
 
 /** Compare desired with actual state: one change per resource, plus plan-time diagnostics. Pure. */
@@ -44,12 +44,19 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
   const changes: Change[] = [];
   const diagnostics: Diagnostic[] = [];
   const activeAfter: Array<{ kind: string; name: string; hash: string }> = [];
+  // Each actual spec is hashed once: the fingerprint, the comparison and the base revision all need it.
+  const actualHashes = new Map<ActualResource, string>();
+  const hashOf = (a: ActualResource): string => {
+    let h = actualHashes.get(a);
+    if (h === undefined) actualHashes.set(a, (h = specHash(a.spec)));
+    return h;
+  };
 
   for (const r of desired) {
     const a = actualByKey.get(keyOf(r.kind, r.name));
     const hash = specHash(r.spec);
     activeAfter.push({ kind: r.kind, name: r.name, hash });
-    const base = { kind: r.kind, name: r.name, fingerprint: fingerprint(a), source: r.source };
+    const base = { kind: r.kind, name: r.name, fingerprint: a ? fingerprint(a, hashOf(a)) : fingerprint(undefined), source: r.source };
     if (!a) {
       changes.push({ ...base, action: 'create', before: null, after: r.spec, fields: fieldDiff(undefined, r.spec) });
       continue;
@@ -58,7 +65,7 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
       changes.push({ ...base, action: 'create', reason: 'restores an archived resource', before: a.spec, after: r.spec, fields: fieldDiff(a.spec, r.spec) });
       continue;
     }
-    const actualHash = specHash(a.spec);
+    const actualHash = hashOf(a);
     if (actualHash === hash) {
       changes.push({ kind: r.kind, name: r.name, action: 'no-op', before: null, after: null, fields: [], fingerprint: base.fingerprint });
       continue;
@@ -80,11 +87,11 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
 
   for (const a of actual) {
     if (a.archived || desiredKeys.has(keyOf(a.kind, a.name))) continue;
-    const base = { kind: a.kind, name: a.name, fingerprint: fingerprint(a), before: a.spec, fields: [] };
+    const base = { kind: a.kind, name: a.name, fingerprint: fingerprint(a, hashOf(a)), before: a.spec, fields: [] };
     if (opts.prune) {
       changes.push({ ...base, action: 'archive', after: null, fields: fieldDiff(a.spec, undefined) });
     } else {
-      activeAfter.push({ kind: a.kind, name: a.name, hash: specHash(a.spec) });
+      activeAfter.push({ kind: a.kind, name: a.name, hash: hashOf(a) });
       changes.push({ ...base, action: 'no-op', after: null, pendingPrune: true, reason: 'not in git: would archive with --prune' });
     }
   }
@@ -93,7 +100,7 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
   return {
     format_version: PLAN_FORMAT_VERSION,
     revision: stateRevision(activeAfter),
-    base_revision: actualRevision(actual),
+    base_revision: actualRevision(actual, hashOf),
     created_at: opts.now,
     git_sha: opts.gitSha,
     prune: opts.prune,
