@@ -1,4 +1,4 @@
-import { diff, fingerprint, hasChanges, massArchives, revisionAfter } from '../core/diff.js';
+import { diff, fingerprint, hasChanges, massArchives, revisionAfter, summarise } from '../core/diff.js';
 import type { ActualResource, Plan, Resource, SourceRange } from '../core/types.js';
 import { PLAN_FORMAT_VERSION } from '../core/types.js';
 import { KINDS } from '../kinds/index.js';
@@ -49,6 +49,17 @@ export function checkPlanFile(plan: Plan, actual: readonly ActualResource[]): vo
   if (!Array.isArray(p.changes) || !Array.isArray(p.diagnostics) || typeof p.summary !== 'object' || p.summary === null) {
     throw new InvalidPlanFileError('the file is not a complete labctl plan (changes, diagnostics and summary are required)');
   }
+  const actions = new Set(['create', 'update', 'archive', 'no-op']);
+  const isSpec = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  p.changes.forEach((c, i) => {
+    const ok = isSpec(c) && typeof c.kind === 'string' && typeof c.name === 'string' && actions.has(c.action) && typeof c.fingerprint === 'string' && ((c.action !== 'create' && c.action !== 'update') || isSpec(c.after));
+    if (!ok) throw new InvalidPlanFileError(`change #${i + 1} of the plan file is malformed (kind, name, action, fingerprint and, for create/update, after are required)`);
+  });
+  if ((p as { base_ref?: unknown }).base_ref) {
+    throw new InvalidPlanFileError(`this plan compares with the git ref ${JSON.stringify((p as { base_ref?: unknown }).base_ref)}, not with the database, so it cannot be applied`);
+  }
+  // The summary is derived data: recompute it so an edited file cannot hide changes.
+  plan.summary = summarise(plan.changes);
   const byKey = new Map(actual.map((a) => [`${a.kind}/${a.name}`, a]));
   const stale = plan.changes
     .filter((c) => c.action !== 'no-op')

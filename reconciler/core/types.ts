@@ -117,8 +117,10 @@ export interface Plan {
   format_version: string;
   /** Revision of the state after this plan is applied. */
   revision: string;
-  /** Revision of the state the plan was computed against (null for a --base or empty plan). */
+  /** Revision of the state the plan was computed against (null for an empty database). */
   base_revision: string | null;
+  /** Set when the plan compares with a git ref (`plan --base`) instead of the database; such a plan cannot be applied. */
+  base_ref?: string;
   created_at: string;
   git_sha: string;
   prune: boolean;

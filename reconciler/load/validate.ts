@@ -2,7 +2,7 @@ import type { Diagnostic, Resource, SourceRange } from '../core/types.js';
 import { KINDS, kindByName } from '../kinds/index.js';
 import type { RuleContext } from '../kinds/types.js';
 import { locate } from './locate.js';
-import { problemToDiagnostic } from '../core/pointer.js';
+import { problemToDiagnostic, toPointer } from '../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
 import { describeValue, didYouMean, SchemaValidator } from './schema.js';
 
@@ -105,10 +105,33 @@ export class SpecLoader {
       out.push(...errors);
       return undefined;
     }
+    const nul = findNul(v, []);
+    if (nul) {
+      out.push({ severity: 'error', code: 'nul-character', path: toPointer(nul), summary: 'text contains a NUL character (\\u0000), which PostgreSQL cannot store', hint: 'remove the \\0 / \\u0000 escape from the string', range: locate(pd, nul) });
+      return undefined;
+    }
     const name = v.name as string;
     const at = locate(pd, ['kind']);
     return { kind: def.kind, name, spec: def.normalise(v), source: { file: pd.file, line: at.start.line, column: at.start.column, document: pd.index } };
   }
+}
+
+/** Path of the first string (value or key) containing U+0000, if any. */
+function findNul(v: unknown, path: Array<string | number>): Array<string | number> | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = findNul(v[i], [...path, i]);
+      if (p) return p;
+    }
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) return [...path, k];
+      const p = findNul(x, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }
 
 /** Diagnostics in file, line, column order so output is stable. */

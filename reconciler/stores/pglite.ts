@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -18,6 +18,37 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Move a dead holder's lock file aside atomically. Two processes may race here: only one rename
+ * succeeds, and if what was moved is not the dead holder's (another process took over first), it
+ * is put back and we report the lock as taken.
+ */
+function takeOver(lockPath: string, dead: LockInfo): boolean {
+  const aside = `${lockPath}.stale-${process.pid}`;
+  try {
+    renameSync(lockPath, aside);
+  } catch {
+    return true; // someone else moved it; try to create ours
+  }
+  let moved: LockInfo | undefined;
+  try {
+    moved = JSON.parse(readFileSync(aside, 'utf8')) as LockInfo;
+  } catch {
+    moved = undefined;
+  }
+  if (moved && (moved.pid !== dead.pid || moved.started !== dead.started)) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // a third process holds it now; either way it is not ours
+    }
+    rmSync(aside, { force: true });
+    return false;
+  }
+  rmSync(aside, { force: true });
+  return true;
 }
 
 /**
@@ -41,10 +72,7 @@ function acquireLock(dataDir: string, command: string): () => void {
       } catch {
         holder = undefined;
       }
-      if (holder && holder.host === hostname() && !alive(holder.pid)) {
-        rmSync(lockPath, { force: true });
-        continue;
-      }
+      if (holder && holder.host === hostname() && !alive(holder.pid) && takeOver(lockPath, holder)) continue;
       const who = holder ? `process ${holder.pid} (${holder.command}, on ${holder.host} since ${holder.started})` : 'another process';
       throw new DatabaseUnavailableError(
         `the embedded database ${dataDir} is in use by ${who}`,

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
@@ -111,6 +111,12 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
     const plan = await w.cli(['plan', '--out', 'bad.json']);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain('error[reassignment-unacknowledged]');
+    // A plan with errors is not saved; a JSON plan printed to stdout still carries them.
+    expect(existsSync(join(w.dir, 'bad.json'))).toBe(false);
+    expect(plan.stdout).toContain('Not saved to bad.json');
+    const printed = await w.cli(['plan', '--format', 'json']);
+    expect(printed.code).toBe(1);
+    w.write('bad.json', printed.stdout);
     for (const args of [['apply'], ['apply', 'bad.json']]) {
       const r = await w.cli(args);
       expect(r.code, args.join(' ')).toBe(1);
@@ -127,6 +133,23 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
     edit(join(w.specs, 'search-ranking.yaml'), 'coverage: 0.2', 'coverage: 0.2\nphase: 2');
     const ok = await w.cli(['apply']);
     expect(ok.code, ok.stderr).toBe(0);
+    expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('refuses a --base plan and ignores a tampered summary', async () => {
+    const w = ws!;
+    edit(join(w.specs, 'search-ranking.yaml'), 'owner: search', 'owner: ranking');
+    expect((await w.cli(['plan', '--out', 'p.json'])).code).toBe(0);
+    const plan = JSON.parse(readFileSync(join(w.dir, 'p.json'), 'utf8'));
+    w.write('based.json', JSON.stringify({ ...plan, base_ref: 'origin/main' }));
+    const based = await w.cli(['apply', 'based.json']);
+    expect(based.code).toBe(1);
+    expect(based.stderr).toContain('compares with the git ref "origin/main"');
+    // The summary is derived: zeroing it must not turn the change into a no-op.
+    w.write('zeroed.json', JSON.stringify({ ...plan, summary: { add: 0, change: 0, archive: 0, unchanged: 0, wouldArchive: 0 } }));
+    const applied = await w.cli(['apply', 'zeroed.json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('1 changed');
     expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
   });
 

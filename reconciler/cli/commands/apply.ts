@@ -62,7 +62,10 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     input = { desired: loaded.state.resources };
     locate = loaded.state.locate;
   }
-  const [gitSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
+  const [headSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
+  // A saved plan records the commit it was made from; that is what gets applied.
+  const planSha = 'plan' in input ? (input.plan as { git_sha?: unknown } | null)?.git_sha : undefined;
+  const gitSha = typeof planSha === 'string' && planSha !== '' ? planSha : headSha;
   io.stderr.write(c.dim(`Applying as ${actor}…\n`));
   const result = await withDatabase(io, 'apply', (db) =>
     apply(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive) }),

@@ -90,10 +90,12 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
     summary: `this plan archives ${m.archived} of ${m.active} ${m.kind} resources; apply will refuse without --allow-mass-archive`,
     hint: 'check --dir points at the right directory',
   }));
-  const plan: Plan = { ...raw, diagnostics: [...state.diagnostics, ...raw.diagnostics, ...guard] };
-  if (flags.out) await writeFile(resolve(io.cwd, flags.out), renderPlanJson(plan));
+  const plan: Plan = { ...raw, diagnostics: [...state.diagnostics, ...raw.diagnostics, ...guard], ...(flags.base ? { base_ref: flags.base } : {}) };
+  const failed = plan.diagnostics.some((d) => d.severity === 'error');
+  // A plan with errors cannot be applied, so it is not saved either.
+  if (flags.out && !failed) await writeFile(resolve(io.cwd, flags.out), renderPlanJson(plan));
   io.stdout.write(renderPlan(plan, flags.format, useColor(io), dirPrefix));
-  if (flags.out && flags.format === 'text') io.stdout.write(`Saved the plan to ${flags.out}; apply it with: labctl apply ${flags.out}\n`);
-  if (plan.diagnostics.some((d) => d.severity === 'error')) return EXIT.error;
+  if (flags.out && flags.format === 'text') io.stdout.write(failed ? `Not saved to ${flags.out}: the plan has errors.\n` : `Saved the plan to ${flags.out}; apply it with: labctl apply ${flags.out}\n`);
+  if (failed) return EXIT.error;
   return flags.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
 }
