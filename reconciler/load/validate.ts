@@ -111,8 +111,8 @@ export class SpecLoader {
       return undefined;
     }
     const name = v.name as string;
-    const at = locate(pd, ['kind']);
-    return { kind: def.kind, name, spec: def.normalise(v), source: { file: pd.file, line: at.start.line, column: at.start.column, document: pd.index } };
+    const at = pd.kindAt ?? locate(pd, ['kind']).start;
+    return { kind: def.kind, name, spec: def.normalise(v), source: { file: pd.file, line: at.line, column: at.column, document: pd.index } };
   }
 }
 
