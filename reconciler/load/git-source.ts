@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { isSpecFilePath, parseIgnore } from './files.js';
 import type { SpecFile } from './validate.js';
@@ -47,7 +48,10 @@ function catBlobs(repoRoot: string, shas: readonly string[]): Promise<Map<string
  */
 export async function readSpecsAtRef(dir: string, ref: string): Promise<{ files: SpecFile[]; commit: string }> {
   const abs = resolve(dir);
-  const git = simpleGit({ baseDir: abs });
+  // The directory need not exist on disk (a clone without a checkout): run git from its nearest existing ancestor.
+  let cwd = abs;
+  while (!existsSync(cwd) && dirname(cwd) !== cwd) cwd = dirname(cwd);
+  const git = simpleGit({ baseDir: cwd });
   let root: string;
   try {
     root = (await git.revparse(['--show-toplevel'])).trim();

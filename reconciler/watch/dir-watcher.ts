@@ -5,7 +5,7 @@ const SKIPPED = new Set(['node_modules', '.git', 'dist', '.labctl']);
 
 /** Editors' temporary and backup files: never a reason to reconcile. */
 export function isEditorTempFile(name: string): boolean {
-  return /^\.?#|~$|\.sw[a-p]x?$|^4913$|\.tmp$|\.bak$|\.orig$|^\.goutputstream-/.test(name);
+  return /^\.?#|~$|\.sw[a-px]$|^4913$|\.tmp$|\.bak$|\.orig$|^\.goutputstream-/.test(name);
 }
 
 /** Whether a changed path can change the desired state. */

@@ -25,13 +25,28 @@ export const WATCHER_STALE_SECONDS = 60;
 export class WatcherRegistry {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly db: Queryable, private readonly source: string, private readonly status: () => { leader: boolean; status: ReconcileStatus }) {}
 
-  /** Write the current state now (best effort: a status row must never stop reconciling). */
-  async report(): Promise<void> {
+  /**
+   * Write the current state now (best effort: a status row must never stop reconciling). Writes run
+   * one at a time, so a late one can neither overwrite a newer state nor re-create the row after stop().
+   */
+  report(): Promise<void> {
+    if (!this.stopped) this.writes = this.writes.then(() => this.write());
+    return this.writes;
+  }
+
+  private async write(): Promise<void> {
+    if (this.stopped) return;
     const { leader, status: s } = this.status();
     const state = leader ? s.state : 'Standby';
+    // Only the holder of the leader lock is leader: another row claiming it belongs to a watcher that
+    // lost its session (killed, or cut off), which must not be shown as leading; if it lives on, its
+    // next report brings it back as a standby.
+    if (leader) await this.db.query('DELETE FROM labctl.watchers WHERE leader AND id <> $1', [this.id]).catch(() => undefined);
     await this.db
       .query(
         `INSERT INTO labctl.watchers (id, host, pid, source, leader, state, last_applied_revision, last_attempted_revision, last_error, last_error_at, heartbeat_at)
@@ -52,7 +67,9 @@ export class WatcherRegistry {
 
   /** Remove this watcher's row. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.writes;
     await this.db.query('DELETE FROM labctl.watchers WHERE id = $1', [this.id]).catch(() => undefined);
   }
 }
