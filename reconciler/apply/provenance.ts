@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { relative, sep } from 'node:path';
 import { simpleGit } from 'simple-git';
 
 /** HEAD commit of the repository containing dir, or `unknown` outside a repository. */
@@ -10,6 +11,23 @@ export async function resolveGitSha(dir: string): Promise<string> {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Prefix that makes paths under dir relative to the repository root (GitHub annotations need
+ * repository paths): '' when dir is the root, `experiments/` for a subdirectory; relative to the
+ * working directory outside a repository.
+ */
+export async function repoPathPrefix(dir: string, cwd: string): Promise<string> {
+  let root = cwd;
+  try {
+    const git = simpleGit({ baseDir: dir });
+    if (await git.checkIsRepo()) root = (await git.revparse(['--show-toplevel'])).trim();
+  } catch {
+    // not a repository: relative to the working directory
+  }
+  const rel = relative(root, dir).split(sep).join('/');
+  return rel === '' || rel.startsWith('..') ? '' : `${rel}/`;
 }
 
 const CI_ACTORS = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILDKITE_BUILD_CREATOR', 'CIRCLE_USERNAME', 'BITBUCKET_STEP_TRIGGERER_UUID'];

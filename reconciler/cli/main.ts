@@ -89,6 +89,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--interval <duration>', 'how often to fetch with --git (e.g. 30s, 2m)', '30s')
     .option('--port <port>', 'serve /healthz, /v1/status and the /v1/reconcile webhook on this port')
     .option('--host <host>', 'interface for --port', '127.0.0.1')
+    .option('--prune', 'archive resources that leave the source (the mass-archive guard still applies)')
+    .option('--resync <duration>', 'also reconcile this often without a change, restoring hand edits (0 to disable)', '10m')
     .action((o) => run(() => watchCommand(io, o))());
 
   program

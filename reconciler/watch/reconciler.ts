@@ -4,6 +4,8 @@ import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
 import type { Diagnostic } from '../core/types.js';
 import type { DesiredState } from '../load/validate.js';
 import type { Database } from '../stores/db.js';
+import { stateRevision } from '../core/diff.js';
+import { specHash } from '../core/hash.js';
 
 /** Input that cannot succeed until it changes (invalid specs, refused plans): no retry. */
 export class TerminalReconcileError extends Error {
@@ -36,6 +38,8 @@ export interface ReconcilerOptions {
   debounceMs?: number;
   maxBackoffMs?: number;
   log?: (line: string) => void;
+  /** Checked before each reconcile: a watcher that lost leadership must not apply (default: always). */
+  shouldRun?: () => boolean;
 }
 
 /**
@@ -49,6 +53,7 @@ export class Reconciler extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private backoffMs = 500;
   private stopped = false;
+  private terminal = false;
   readonly status: ReconcileStatus = { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null };
 
   constructor(private readonly opts: ReconcilerOptions) {
@@ -79,10 +84,13 @@ export class Reconciler extends EventEmitter {
   }
 
   private async runOnce(): Promise<void> {
+    if (this.opts.shouldRun && !this.opts.shouldRun()) return;
     this.status.state = 'Reconciling';
     this.status.lastReconcileAt = new Date().toISOString();
     try {
       const desired = await this.opts.load();
+      // What this attempt tries to reach: the content revision of the specs that loaded.
+      this.status.lastAttemptedRevision = stateRevision(desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: specHash(r.spec) })));
       const errors = desired.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) throw new TerminalReconcileError(`specs are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); keeping the last applied state`, desired.diagnostics);
       const [actor, gitSha] = await Promise.all([this.opts.actor(), this.opts.gitSha()]);
@@ -102,17 +110,19 @@ export class Reconciler extends EventEmitter {
         if (e instanceof GuardRefusedError) throw new TerminalReconcileError(`${e.message} (${e.hint})`);
         throw e;
       }
-      this.status.lastAttemptedRevision = result.plan.revision;
       this.status.lastAppliedRevision = result.plan.revision;
       this.status.state = 'Ready';
       this.status.lastError = null;
+      this.status.lastErrorAt = null;
       this.backoffMs = 500;
+      this.terminal = false;
       this.emit('applied', result);
     } catch (e) {
       const err = e as Error;
       this.status.state = 'Stalled';
       this.status.lastError = err.message.split('\n')[0] ?? String(e);
       this.status.lastErrorAt = new Date().toISOString();
+      this.terminal = err instanceof TerminalReconcileError;
       this.emit('failed', err);
       if (!(err instanceof TerminalReconcileError) && !this.stopped) {
         const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
@@ -121,6 +131,18 @@ export class Reconciler extends EventEmitter {
         this.trigger(delay);
       }
     }
+  }
+
+  /** Record a failure that happened outside a reconcile (e.g. a git fetch), so status shows it. */
+  reportExternalFailure(message: string): void {
+    this.status.state = 'Stalled';
+    this.status.lastError = message;
+    this.status.lastErrorAt = new Date().toISOString();
+  }
+
+  /** Whether the last reconcile failed in a way that retrying without a change cannot fix. */
+  get lastFailureTerminal(): boolean {
+    return this.terminal;
   }
 
   /** Stop after the current reconcile. */

@@ -19,7 +19,7 @@ export interface WatcherRow {
 }
 
 /** Watchers whose heartbeat is older than this are not listed. */
-export const WATCHER_STALE_SECONDS = 60;
+export const WATCHER_STALE_SECONDS = 20;
 
 /** Keeps this watcher's row in labctl.watchers current (on change and by heartbeat). */
 export class WatcherRegistry {

@@ -3,13 +3,19 @@ import type { FSWatcher } from 'chokidar';
 import { readSpecDir, SpecLoader } from '../load/index.js';
 import type { Database } from '../stores/db.js';
 import { watchSpecDir } from './dir-watcher.js';
-import type { GitSpecSource } from './git-source.js';
+import { redactGitUrl, type GitSpecSource } from './git-source.js';
 import { LeaderElection } from './leader.js';
 import { Reconciler, type ReconcileStatus } from './reconciler.js';
 import { WatcherRegistry } from './registry.js';
 
 /** NOTIFY channel on which POST /v1/reconcile (from any process) asks the leader to reconcile now. */
 export const RECONCILE_CHANNEL = 'labctl_reconcile';
+
+/** The useful line of a git error (simple-git messages start with progress output like "Cloning into …"). */
+function gitErrorReason(e: Error): string {
+  const lines = e.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  return redactGitUrl(lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines[lines.length - 1] ?? e.message);
+}
 
 export type WatchSource = { kind: 'dir'; dir: string } | { kind: 'git'; git: GitSpecSource; intervalMs: number };
 
@@ -21,6 +27,10 @@ export interface WatcherOptions {
   dirGitSha?: () => Promise<string>;
   debounceMs?: number;
   leaderRetryMs?: number;
+  /** Archive resources that left the source (as apply --prune; the mass-archive guard still applies). */
+  prune?: boolean;
+  /** Full reconcile at this interval even without a change, to restore hand edits (0: never). */
+  resyncMs?: number;
   log?: (line: string) => void;
 }
 
@@ -39,6 +49,7 @@ export class Watcher extends EventEmitter {
   private stopped = false;
   private lastReconciledCommit: string | undefined;
   private kicking: Promise<void> | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WatcherOptions) {
     super();
@@ -51,9 +62,11 @@ export class Watcher extends EventEmitter {
       gitSha: async () => (src.kind === 'git' ? (src.git.commit ?? 'unknown') : (opts.dirGitSha?.() ?? 'unknown')),
       debounceMs: opts.debounceMs,
       log: opts.log,
+      shouldRun: () => this.election.isLeader && !this.stopped,
+      prune: opts.prune,
     });
     this.election = new LeaderElection(opts.db, opts.leaderRetryMs);
-    this.registry = new WatcherRegistry(opts.db, src.kind === 'dir' ? `dir:${src.dir}` : `git:${src.git.url}#${src.git.branch}`, () => this.status());
+    this.registry = new WatcherRegistry(opts.db, src.kind === 'dir' ? `dir:${src.dir}` : `git:${redactGitUrl(src.git.url)}#${src.git.branch}`, () => this.status());
     this.reconciler.on('applied', (r) => {
       void this.registry.report();
       this.emit('applied', r);
@@ -90,12 +103,35 @@ export class Watcher extends EventEmitter {
     } else {
       this.schedulePoll(src.intervalMs);
     }
-    this.unlisten = await this.opts.db.listen(RECONCILE_CHANNEL, () => {
-      if (this.election.isLeader) void this.kick(true);
-    });
+    await this.listenForWebhooks();
+    if (this.opts.resyncMs) {
+      this.resyncTimer = setInterval(() => {
+        if (this.election.isLeader) void this.kick(true);
+      }, this.opts.resyncMs);
+      this.resyncTimer.unref();
+    }
     this.registry.start();
     await this.election.start();
     await this.kicking;
+  }
+
+  /** Subscribe to webhook requests; if the connection drops, subscribe again with backoff. */
+  private async listenForWebhooks(delayMs = 1000): Promise<void> {
+    try {
+      this.unlisten = await this.opts.db.listen(
+        RECONCILE_CHANNEL,
+        () => {
+          if (this.election.isLeader) void this.kick(true);
+        },
+        () => {
+          this.unlisten = undefined;
+          if (!this.stopped) setTimeout(() => void this.listenForWebhooks(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+        },
+      );
+    } catch (e) {
+      this.opts.log?.(`webhook listener: ${(e as Error).message}; retrying`);
+      if (!this.stopped) setTimeout(() => void this.listenForWebhooks(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+    }
   }
 
   /** Reconcile now; for git, fetch first and skip when the head has not moved (unless forced). */
@@ -104,15 +140,20 @@ export class Watcher extends EventEmitter {
     if (src.kind === 'dir') return this.reconciler.reconcileNow();
     try {
       const { commit } = await src.git.sync();
+      const fetchFailed = this.pollBackoff > 1;
       this.pollBackoff = 1;
-      const failed = this.reconciler.status.state === 'Stalled';
-      if (force || failed || commit !== this.lastReconciledCommit) {
+      // An unchanged head is only worth another try after a failed fetch; a failed apply retries on
+      // its own backoff, and invalid specs wait for the next push.
+      if (force || fetchFailed || commit !== this.lastReconciledCommit) {
         this.lastReconciledCommit = commit;
         await this.reconciler.reconcileNow();
       }
     } catch (e) {
       this.pollBackoff = Math.min(this.pollBackoff * 2, 16);
-      this.opts.log?.(`git fetch failed: ${(e as Error).message.split('\n')[0]}`);
+      const reason = gitErrorReason(e as Error);
+      this.reconciler.reportExternalFailure(`git fetch failed: ${reason}`);
+      void this.registry.report();
+      this.opts.log?.(`git fetch failed: ${reason}`);
     }
   }
 
@@ -129,6 +170,7 @@ export class Watcher extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    clearInterval(this.resyncTimer);
     await this.fsWatcher?.close();
     await this.unlisten?.().catch(() => undefined);
     await this.reconciler.stop();

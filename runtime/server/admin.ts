@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../../reconciler/stores/db.js';
 import { readWatchers } from '../../reconciler/watch/registry.js';
@@ -14,12 +14,38 @@ export interface AdminRoutesOptions {
   log?: (line: string) => void;
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]!.trim());
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Read the request body (webhook payloads are small; GitHub's signature covers the raw bytes). */
+function readRaw(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.on('end', () => (size > limit ? reject(new HttpError(413, 'body_too_large', 'webhook body exceeds 1 MiB')) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Whether a webhook request proves it knows the token: `Authorization: Bearer TOKEN`, GitLab's
+ * `X-Gitlab-Token: TOKEN`, or GitHub's `X-Hub-Signature-256: sha256=HMAC(body, TOKEN)`.
+ */
+export function webhookAuthorized(headers: IncomingMessage['headers'], body: Buffer, token: string): boolean {
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
+  if (bearer && safeEqual(bearer[1]!.trim(), token)) return true;
+  const gitlab = headers['x-gitlab-token'];
+  if (typeof gitlab === 'string' && safeEqual(gitlab, token)) return true;
+  const signature = headers['x-hub-signature-256'];
+  if (typeof signature === 'string') return safeEqual(signature, `sha256=${createHmac('sha256', token).update(body).digest('hex')}`);
+  return false;
 }
 
 /** GET /v1/status (watchers and the served snapshot) and POST /v1/reconcile (webhook, bearer token). */
@@ -31,7 +57,7 @@ export function adminRoutes(opts: AdminRoutesOptions) {
       const leader = watchers?.find((w) => w.leader);
       const health = opts.source?.health();
       sendJson(res, 200, {
-        state: leader?.state ?? (watchers === null ? 'Unknown' : 'NoWatcher'),
+        state: leader?.state ?? (watchers === null ? 'Unknown' : watchers.length > 0 ? 'Standby' : 'NoWatcher'),
         lastAppliedRevision: leader?.lastAppliedRevision ?? null,
         lastAttemptedRevision: leader?.lastAttemptedRevision ?? null,
         lastError: leader?.lastError ?? null,
@@ -47,11 +73,16 @@ export function adminRoutes(opts: AdminRoutesOptions) {
         return true;
       }
       if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', '/v1/reconcile accepts POST');
-      req.resume();
-      if (!tokenMatches(req.headers.authorization, opts.token)) {
+      const body = await readRaw(req);
+      if (!webhookAuthorized(req.headers, body, opts.token)) {
         opts.log?.(`webhook: rejected a request without a valid token from ${req.socket.remoteAddress ?? 'unknown'}`);
         res.setHeader('www-authenticate', 'Bearer');
         sendError(res, new HttpError(401, 'unauthorized', 'missing or wrong bearer token'));
+        return true;
+      }
+      const watchers = await readWatchers(opts.db);
+      if (watchers.length === 0) {
+        sendError(res, new HttpError(503, 'no_watcher', 'no labctl watch (or labctl up) is running on this database, so nothing would reconcile'));
         return true;
       }
       await opts.db.query('SELECT pg_notify($1, $2)', [RECONCILE_CHANNEL, 'webhook']);

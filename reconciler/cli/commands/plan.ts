@@ -4,7 +4,7 @@ import { diff, massArchives, hasChanges } from '../../core/diff.js';
 import { specHash } from '../../core/hash.js';
 import type { ActualResource, Diagnostic, Plan } from '../../core/types.js';
 import { planAgainst } from '../../apply/apply.js';
-import { resolveGitSha } from '../../apply/provenance.js';
+import { repoPathPrefix, resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
@@ -63,7 +63,7 @@ async function planAgainstRef(dir: string, ref: string, desired: DesiredState, p
 export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> {
   if (!['text', 'json', 'markdown', 'github'].includes(flags.format)) throw new CliError(`unknown --format "${flags.format}"`, 'use text, json, markdown or github');
   const { dir, state } = await loadDir(io, flags.dir);
-  const dirPrefix = flags.dir && flags.dir !== '.' ? `${flags.dir.replace(/\/+$/, '')}/` : '';
+  const dirPrefix = flags.format === 'github' ? await repoPathPrefix(dir, io.cwd) : '';
   if (state.diagnostics.some((d) => d.severity === 'error')) {
     if (flags.format === 'github') io.stdout.write(renderDiagnosticsGithub(state.diagnostics, dirPrefix));
     if (flags.format === 'json') io.stdout.write(renderDiagnosticsJson(state.diagnostics));

@@ -23,7 +23,7 @@ export async function upCommand(io: CliIO, flags: { dir?: string; port: string; 
         `${c.green(c.bold('labctl is up'))} — ${db.engine} ${db.target}`,
         `  specs:    ${source.kind === 'dir' ? source.dir : ''} (watching; save a file to apply it)`,
         `  runtime:  http://${flags.host}:${runtime.port}  (revision ${snap.revision}, ${snap.running.length} running experiment(s))`,
-        `  try:      curl 'http://${flags.host}:${runtime.port}/v1/assign/${snap.running[0]?.name ?? 'EXPERIMENT'}?user_id=u1'`,
+        `  try:      curl 'http://${flags.host}:${runtime.port}/v1/assign/${(snap.running.find((e) => !e.condition) ?? snap.running[0])?.name ?? 'EXPERIMENT'}?user_id=u1'`,
         '  stop:     Ctrl-C',
         '',
       ].join('\n'),

@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
+import { repoPathPrefix } from '../../apply/provenance.js';
 import { loadDir } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
@@ -12,10 +13,10 @@ export interface ValidateFlags {
 /** labctl validate: 0 valid, 1 invalid. */
 export async function validateCommand(io: CliIO, flags: ValidateFlags): Promise<number> {
   if (!['text', 'json', 'github'].includes(flags.format)) throw new CliError(`unknown --format "${flags.format}"`, 'use text, json or github');
-  const { state } = await loadDir(io, flags.dir);
+  const { dir, state } = await loadDir(io, flags.dir);
   const errors = state.diagnostics.filter((d) => d.severity === 'error').length;
   if (flags.format === 'json') io.stdout.write(renderDiagnosticsJson(state.diagnostics));
-  else if (flags.format === 'github') io.stdout.write(renderDiagnosticsGithub(state.diagnostics, flags.dir && flags.dir !== '.' ? `${flags.dir.replace(/\/+$/, '')}/` : ''));
+  else if (flags.format === 'github') io.stdout.write(renderDiagnosticsGithub(state.diagnostics, await repoPathPrefix(dir, io.cwd)));
   else {
     const color = useColor(io);
     const c = createColors(color);

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
 import { adminRoutes } from '../../../runtime/server/admin.js';
@@ -22,6 +23,8 @@ export interface WatchFlags {
   interval: string;
   port?: string;
   host: string;
+  prune?: boolean;
+  resync: string;
 }
 
 /** Build the watch source from flags: a directory, or a git branch (with --dir as the path inside it). */
@@ -33,7 +36,7 @@ export function watchSource(io: CliIO, flags: Pick<WatchFlags, 'dir' | 'git' | '
 }
 
 /** Start a watcher on db that reports on stderr. */
-export async function startWatcher(io: CliIO, db: Database, source: WatchSource): Promise<Watcher> {
+export async function startWatcher(io: CliIO, db: Database, source: WatchSource, opts: { prune?: boolean; resyncMs?: number } = {}): Promise<Watcher> {
   const c = createColors(useColor(io, 'stderr'));
   const dir = source.kind === 'dir' ? source.dir : io.cwd;
   const watcher = new Watcher({
@@ -41,6 +44,8 @@ export async function startWatcher(io: CliIO, db: Database, source: WatchSource)
     source,
     actor: () => resolveActor(io.env, dir),
     dirGitSha: () => resolveGitSha(dir),
+    prune: opts.prune,
+    resyncMs: opts.resyncMs,
     log: (l) => io.stderr.write(`labctl watch: ${l}\n`),
   });
   watcher.on('applied', (r: { outcome: string; plan: { revision: string; summary: { add: number; change: number; archive: number } } }) => {
@@ -61,7 +66,8 @@ export async function watchCommand(io: CliIO, flags: WatchFlags): Promise<number
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const db = await openMigrated(io, 'watch');
   try {
-    const watcher = await startWatcher(io, db, source);
+    const resyncMs = parseSeconds(flags.resync, '--resync') * 1000;
+    const watcher = await startWatcher(io, db, source, { prune: flags.prune, resyncMs });
     let close = async () => undefined as void;
     if (port !== undefined) {
       const admin = adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, log: (l) => io.stderr.write(l + '\n') });
@@ -74,6 +80,8 @@ export async function watchCommand(io: CliIO, flags: WatchFlags): Promise<number
         );
       });
       await new Promise<void>((r) => server.listen(port, flags.host, () => r()));
+      const bound = (server.address() as AddressInfo).port;
+      io.stderr.write(`labctl watch: status and webhook on http://${flags.host}:${bound}\n`);
       close = () => new Promise<void>((r) => server.close(() => r()));
     }
     const what = source.kind === 'dir' ? source.dir : `${redactGitUrl(source.git.url)} ${source.git.branch}`;
