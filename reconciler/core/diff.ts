@@ -78,6 +78,8 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
       change.reason = onlyDrift ? 'drift: edited outside labctl; apply restores the declared state' : 'changed in git, and also edited outside labctl';
     }
     const def = opts.kinds.find((k) => k.kind === r.kind);
+    const detail = def?.describeChange?.(a.spec, r.spec);
+    if (detail) change.detail = detail;
     const check = def?.checkChange?.(a.spec, r.spec);
     if (check?.reassignment) change.reassignment = check.reassignment;
     // Restoring the declared state after a hand edit needs no acknowledgement: git did not change.

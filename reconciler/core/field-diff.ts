@@ -32,6 +32,11 @@ function walk(path: string, before: Json | undefined, after: Json | undefined, o
     if (order) out.push({ path: `${path}(order)`, before: [...b.keys()], after: [...a.keys()] });
     return;
   }
+  // Lists of objects of the same length (chat messages) are compared item by item.
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.every(isObject) && after.every(isObject)) {
+    before.forEach((v, i) => walk(`${path}[${i}]`, v, after[i], out));
+    return;
+  }
   const d: FieldDiff = { path: path || '(root)' };
   if (before !== undefined) d.before = before;
   if (after !== undefined) d.after = after;

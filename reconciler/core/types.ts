@@ -97,6 +97,8 @@ export interface Change {
   /** Resource is in the database but not in git and --prune was not given. */
   pendingPrune?: boolean;
   reassignment?: ReassignmentImpact;
+  /** Extra text for people, e.g. a unified diff of a prompt template. UI only. */
+  detail?: string;
   /** Hash of the actual state this change was planned against; apply refuses if it moved. */
   fingerprint: string;
   source?: SourceLocation;

@@ -61,6 +61,27 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
       problems.push({ code: 'duplicate-variant-key', path: ['variants', i, 'key'], summary: `variant key "${v.key}" is used twice`, detail: `also at variants[${first}]`, hint: 'give every variant a unique key' });
     } else seen.set(v.key, i);
   });
+  (s.variants as Array<{ value?: unknown }>).forEach((v, i) => {
+    const ref = promptRef(v.value);
+    if (ref === undefined) return;
+    const path = ['variants', i, 'value', 'prompt'];
+    if (ref === null) {
+      problems.push({ code: 'invalid-prompt-ref', path, summary: 'a prompt reference must be NAME or NAME@VERSION (a hex prefix of at least 6 characters)', hint: 'write prompt: support-assistant or prompt: support-assistant@3fa2c1' });
+      return;
+    }
+    const prompt = ctx.get('Prompt', ref.name);
+    if (!prompt) {
+      problems.push({ code: 'unknown-prompt', path, summary: `prompt "${ref.name}" is not declared`, hint: suggestHint(ref.name, ctx.ofKind('Prompt').map((p) => p.name), `add a document with kind: Prompt and name: ${ref.name}`) });
+    } else if (ref.version && !String(prompt.spec.version).startsWith(ref.version)) {
+      problems.push({
+        severity: 'warning',
+        code: 'pinned-prompt-version',
+        path,
+        summary: `prompt "${ref.name}" is pinned to version ${ref.version}, not the current ${String(prompt.spec.version).slice(0, 12)}`,
+        hint: 'the pinned version must have been applied before; the runtime answers 404 if it was not',
+      });
+    }
+  });
   const overrides = (s.overrides ?? {}) as Record<string, string>;
   for (const [unit, key] of Object.entries(overrides)) {
     if (!seen.has(key)) {
@@ -133,6 +154,16 @@ function groupRules(resources: readonly Resource[]): ResourceProblem[] {
     }
   }
   return out;
+}
+
+/** A variant value's prompt reference: undefined when it has none, null when it is malformed. */
+export function promptRef(value: unknown): { name: string; version?: string } | null | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('prompt' in value)) return undefined;
+  const ref = (value as { prompt: unknown }).prompt;
+  if (typeof ref !== 'string') return null;
+  const m = /^([a-z0-9][a-z0-9-]{0,62})(?:@([0-9a-f]{6,64}))?$/.exec(ref);
+  if (!m) return null;
+  return m[2] ? { name: m[1]!, version: m[2] } : { name: m[1]! };
 }
 
 const ACTIVE = new Set(['running', 'paused']);

@@ -35,4 +35,6 @@ export interface KindDef {
   groupRules?(resources: readonly Resource[], ctx: RuleContext): ResourceProblem[];
   /** Plan-time check of an update (e.g. reassignment safety). */
   checkChange?(before: JsonObject, after: JsonObject): ChangeCheck;
+  /** Extra text shown under an update, e.g. a unified diff of a prompt template. */
+  describeChange?(before: JsonObject, after: JsonObject): string | undefined;
 }

@@ -14,6 +14,11 @@ function detailsOf(ch: Change): string {
   const body: string[] = [];
   if (ch.reason) body.push(`_${ch.reason}_`, '');
   if (ch.reassignment) body.push(`**Reassignment:** ${describeReassignment(ch.reassignment)}`, '');
+  if (ch.detail) {
+    // A fence longer than any backtick run inside keeps the block intact.
+    const fence = '`'.repeat(Math.max(3, ...[...ch.detail.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+    body.push(`${fence}diff`, ch.detail, fence, '');
+  }
   if (ch.fields.length > 0) {
     body.push('```diff');
     for (const f of ch.fields) {
@@ -48,7 +53,7 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     blocks.push('| | Kind | Name | Action | Fields |\n|---|---|---|---|---|\n');
     for (const c of shown) blocks.push(`| ${ICON[c.action]} | ${c.kind} | \`${escapeCell(c.name)}\` | ${actionLabel(c)} | ${c.fields.length} |\n`);
     blocks.push('\n');
-    for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment) blocks.push(detailsOf(c));
+    for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
   }
   const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}</sub>\n`;
   let out = summary;

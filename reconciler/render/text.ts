@@ -18,6 +18,9 @@ export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
     if (ch.action === 'update') {
       for (const f of ch.fields) lines.push(`    ${f.path}: ${c.red(showValue(f.before))} → ${c.green(showValue(f.after))}`);
     }
+    if (ch.detail) {
+      for (const l of ch.detail.split('\n')) lines.push(`    ${l.startsWith('+') && !l.startsWith('+++') ? c.green(l) : l.startsWith('-') && !l.startsWith('---') ? c.red(l) : c.dim(l)}`);
+    }
     if (ch.reassignment) lines.push(`    ${ch.reassignment.acknowledged || ch.reassignment.moved === 0 ? c.cyan('reassignment:') : c.red('reassignment:')} ${describeReassignment(ch.reassignment)}`);
   }
   if (shown.length === 0) lines.push(c.green('No changes. The database matches the specs.'));

@@ -48,7 +48,7 @@ export async function writeChanges(q: Queryable, changes: readonly Change[], met
   for (const [kind, list] of byKind) {
     const table = KIND_TABLES.get(kind);
     if (!table) throw new Error(`no table for kind ${kind}`);
-    await table.write(q, list.map((c) => ({ name: c.name, spec: c.after! })));
+    await table.write(q, list.map((c) => ({ name: c.name, spec: c.after! })), { gitSha: meta.gitSha });
   }
   const upserts = changes
     .filter((c) => c.action === 'create' || c.action === 'update')

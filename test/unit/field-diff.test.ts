@@ -25,16 +25,22 @@ describe('fieldDiff', () => {
     ['plain arrays compare as a whole', { tags: [1, 2, 3] }, { tags: [1, 3, 2] }, [{ path: 'tags', before: [1, 2, 3], after: [1, 3, 2] }]],
     ['plain array grows', { tags: ['a'] }, { tags: ['a', 'b'] }, [{ path: 'tags', before: ['a'], after: ['a', 'b'] }]],
     [
-      'arrays of objects without keys compare as a whole',
+      'arrays of objects without keys and of the same length compare item by item',
       { xs: [{ n: 1 }] },
       { xs: [{ n: 2 }] },
-      [{ path: 'xs', before: [{ n: 1 }], after: [{ n: 2 }] }],
+      [{ path: 'xs[0].n', before: 1, after: 2 }],
     ],
     [
-      'arrays with duplicate keys compare as a whole',
+      'arrays of objects without keys and of different lengths compare as a whole',
+      { xs: [{ n: 1 }] },
+      { xs: [{ n: 1 }, { n: 2 }] },
+      [{ path: 'xs', before: [{ n: 1 }], after: [{ n: 1 }, { n: 2 }] }],
+    ],
+    [
+      'arrays with duplicate keys compare by position',
       { xs: [v('a', 1), v('a', 2)] },
       { xs: [v('a', 1), v('a', 3)] },
-      [{ path: 'xs', before: [v('a', 1), v('a', 2)], after: [v('a', 1), v('a', 3)] }],
+      [{ path: 'xs[1].weight', before: 2, after: 3 }],
     ],
     [
       'keyed arrays: a variant weight by key',

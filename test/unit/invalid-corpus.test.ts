@@ -210,7 +210,8 @@ describe('invalid corpus', () => {
     expectNoStackTrace(r);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^::error file=zero-weight\/experiments\/checkout\.yaml,line=9,col=13,/);
+    // Paths are relative to the repository root, as GitHub expects.
+    expect(lines[0]).toMatch(/^::error file=test\/fixtures\/invalid\/zero-weight\/experiments\/checkout\.yaml,line=9,col=13,/);
     expect(lines[0]).toContain('title=labctl out-of-range');
     expect(lines[0]).toContain('hint: ');
   });
@@ -218,7 +219,7 @@ describe('invalid corpus', () => {
   it('--format github reports both files of a duplicate across files', async () => {
     const r = await cli(['validate', '--dir', 'duplicate-name-two-files', '--format', 'github'], { cwd: CORPUS });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^::error file=duplicate-name-two-files\/experiments\/a\.yaml,line=2,/m);
-    expect(r.stdout).toMatch(/^::error file=duplicate-name-two-files\/experiments\/b\.yaml,line=3,/m);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/invalid\/duplicate-name-two-files\/experiments\/a\.yaml,line=2,/m);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/invalid\/duplicate-name-two-files\/experiments\/b\.yaml,line=3,/m);
   });
 });

@@ -2,9 +2,11 @@ import { experimentTable } from './experiment.js';
 import { holdoutTable } from './holdout.js';
 import { layerTable } from './layer.js';
 import { metricTable } from './metric.js';
+import { promptTable } from './prompt.js';
 import type { KindTable } from './types.js';
 
 export type { KindTable } from './types.js';
+export { readPromptVersions, type PromptVersionRow } from './prompt.js';
 
 /** The typed table of every kind, chosen in one place. */
-export const KIND_TABLES: ReadonlyMap<string, KindTable> = new Map([layerTable, metricTable, experimentTable, holdoutTable].map((t) => [t.kind, t]));
+export const KIND_TABLES: ReadonlyMap<string, KindTable> = new Map([layerTable, metricTable, promptTable, experimentTable, holdoutTable].map((t) => [t.kind, t]));
