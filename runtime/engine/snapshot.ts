@@ -1,5 +1,6 @@
 import type { Json, JsonObject } from '../../reconciler/core/types.js';
 import { compileCondition, type Predicate } from './conditions.js';
+import { seedState } from './hash.js';
 import { variantRanges, type Range } from './ranges.js';
 
 /** An experiment ready for assignment: ranges computed and targeting compiled once. */
@@ -8,14 +9,18 @@ export interface CompiledExperiment {
   readonly running: boolean;
   readonly unit: string;
   readonly seed: string;
+  /** seedState(seed): the split hash continues from it (no per-request concatenation). */
+  readonly seedState: number;
   readonly phase: number;
   readonly variants: ReadonlyArray<{ readonly key: string; readonly value: Json }>;
   readonly ranges: readonly Range[];
   readonly condition: Predicate | null;
-  readonly layer: { readonly seed: string; readonly range: Range } | null;
-  readonly holdouts: ReadonlyArray<{ readonly name: string; readonly seed: string; readonly share: number }>;
+  readonly layer: { readonly seed: string; readonly seedState: number; readonly range: Range } | null;
+  readonly holdouts: ReadonlyArray<{ readonly name: string; readonly seed: string; readonly seedState: number; readonly share: number }>;
   readonly start: number;
   readonly end: number;
+  /** Whether a schedule bounds it (start or end finite): only then is the clock read. */
+  readonly scheduled: boolean;
   readonly overrides: ReadonlyMap<string, number> | null;
 }
 
@@ -28,6 +33,8 @@ export interface Snapshot {
   readonly running: readonly CompiledExperiment[];
   /** Every active resource spec by kind and name (prompts, flows and models read from here). */
   readonly resources: ReadonlyMap<string, ReadonlyMap<string, JsonObject>>;
+  /** Every applied version of every prompt (content specs), oldest first; absent for a directory snapshot. */
+  readonly promptVersions?: ReadonlyMap<string, ReadonlyArray<{ readonly version: string; readonly spec: JsonObject }>>;
 }
 
 /** A resource as the snapshot needs it. */
@@ -43,21 +50,25 @@ function compileExperiment(name: string, s: JsonObject, holdouts: ReadonlyArray<
   const schedule = (s.schedule ?? {}) as { start?: string; end?: string };
   const overrides = s.overrides as Record<string, string> | undefined;
   const keyIndex = new Map(variants.map((v, i) => [v.key, i]));
+  const start = schedule.start ? Date.parse(schedule.start) : -Infinity;
+  const end = schedule.end ? Date.parse(schedule.end) : Infinity;
   return {
     name,
     running: s.status === 'running',
     unit: s.unit as string,
     seed: s.seed as string,
+    seedState: seedState(s.seed as string),
     phase: s.phase as number,
     variants,
     ranges: variantRanges((s.variants as JsonObject[]).map((v) => v.weight as number), s.coverage as number),
     condition: s.targeting ? compileCondition(s.targeting) : null,
-    layer: layer ? { seed: `layer:${layer.name}`, range: [layer.range[0], layer.range[1]] } : null,
+    layer: layer ? { seed: `layer:${layer.name}`, seedState: seedState(`layer:${layer.name}`), range: [layer.range[0], layer.range[1]] } : null,
     holdouts: holdouts
       .filter((h) => !Array.isArray(h.spec.experiments) || (h.spec.experiments as string[]).includes(name))
-      .map((h) => ({ name: h.name, seed: `holdout:${h.name}`, share: h.spec.share as number })),
-    start: schedule.start ? Date.parse(schedule.start) : -Infinity,
-    end: schedule.end ? Date.parse(schedule.end) : Infinity,
+      .map((h) => ({ name: h.name, seed: `holdout:${h.name}`, seedState: seedState(`holdout:${h.name}`), share: h.spec.share as number })),
+    start,
+    end,
+    scheduled: !(start === -Infinity && end === Infinity),
     overrides: overrides ? new Map(Object.entries(overrides).flatMap(([unit, key]) => (keyIndex.has(key) ? [[unit, keyIndex.get(key)!] as const] : []))) : null,
   };
 }

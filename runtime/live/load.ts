@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { stateRevision } from '../../reconciler/core/diff.js';
 import { specHash } from '../../reconciler/core/hash.js';
-import type { Diagnostic } from '../../reconciler/core/types.js';
+import type { Diagnostic, JsonObject } from '../../reconciler/core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import type { Queryable } from '../../reconciler/stores/db.js';
 import { readActualState } from '../../reconciler/stores/state.js';
+import { readPromptVersions } from '../../reconciler/stores/tables/prompt.js';
 import { buildSnapshot, type Snapshot } from '../engine/snapshot.js';
 
 /** The specs in a directory do not validate; carries the diagnostics. */
@@ -36,6 +37,12 @@ export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryabl
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const revision = await readAppliedRevision(tx);
     const actual = (await readActualState(tx)).filter((a) => !a.archived);
-    return buildSnapshot(actual, revision);
+    const versions = new Map<string, Array<{ version: string; spec: JsonObject }>>();
+    for (const v of await readPromptVersions(tx)) {
+      const list = versions.get(v.name) ?? [];
+      list.push({ version: v.version, spec: { ...v.content, version: v.version } });
+      versions.set(v.name, list);
+    }
+    return { ...buildSnapshot(actual, revision), promptVersions: versions };
   });
 }

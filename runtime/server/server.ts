@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ExposureWriter } from '../exposures/writer.js';
 import { getAssign, ofrepBulk, ofrepSingle, postAssign, type HandlerContext, type SnapshotSource } from './handlers.js';
 import { HttpError, sendError, sendJson } from './http.js';
+import { getPrompt, renderPromptRoute } from './prompts.js';
 import { RuntimeMetrics } from './metrics.js';
 import type { LiveSnapshot } from '../live/live.js';
 
@@ -85,6 +86,17 @@ export class RuntimeServer {
         route = 'ofrep_bulk';
         expect('POST');
         ofrepBulk(this.ctx, req, res).catch(fail);
+      } else if (path.startsWith('/v1/prompts/')) {
+        const rest = path.slice('/v1/prompts/'.length);
+        if (rest.endsWith('/render')) {
+          route = 'prompt_render';
+          expect('POST');
+          renderPromptRoute(this.ctx, req, res, decodeSegment(rest.slice(0, -'/render'.length))).catch(fail);
+        } else {
+          route = 'prompt_get';
+          expect('GET');
+          getPrompt(this.ctx, res, rest, decodeSegment);
+        }
       } else if (path === '/healthz') {
         route = 'healthz';
         sendJson(res, 200, { status: 'ok' });
