@@ -46,7 +46,7 @@ function rules(r: Resource): RuleProblem[] {
     for (const p of parsed.problems) problems.push({ code: 'invalid-placeholder', path: t.path, summary: p.message, hint: p.hint });
     for (const name of parsed.placeholders) {
       used.add(name);
-      if (!declared[name]) {
+      if (!Object.hasOwn(declared, name)) {
         problems.push({ code: 'undeclared-variable', path: t.path, summary: `placeholder {{${name}}} is not declared under variables`, hint: `add variables: { ${name}: { type: string } }, or write \\{{ for a literal {{` });
       }
     }

@@ -62,9 +62,11 @@ export class PromptCatalog {
   /** A version by full hash or unique prefix (at least 6 characters). */
   version(name: string, prefix: string): CompiledPrompt {
     const cur = this.get(name);
-    if (cur.version.startsWith(prefix) && prefix.length >= 6) return cur;
     const all = this.snapshot.promptVersions?.get(name) ?? [];
     const matches = prefix.length >= 6 ? all.filter((v) => v.version.startsWith(prefix)) : [];
+    // The current version, also when the snapshot lists no versions (a directory snapshot); a prefix
+    // that an older version shares is ambiguous below.
+    if (prefix.length >= 6 && cur.version.startsWith(prefix) && matches.every((v) => v.version === cur.version)) return cur;
     if (matches.length === 0) throw new PromptLookupError('unknown_version', `prompt "${name}" has no applied version ${prefix}${prefix.length < 6 ? ' (give at least 6 characters)' : ''}`);
     if (matches.length > 1) throw new PromptLookupError('ambiguous_version', `version prefix ${prefix} matches ${matches.length} versions of "${name}"; give more characters`);
     const key = `${name}@${matches[0]!.version}`;

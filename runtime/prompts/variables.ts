@@ -39,7 +39,8 @@ function describe(v: unknown): string {
 export function resolveVariables(decls: Readonly<Record<string, VariableDecl>>, given: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, d] of Object.entries(decls)) {
-    const v = Object.prototype.hasOwnProperty.call(given, name) && given[name] !== undefined ? given[name] : d.default;
+    // A required variable must be given: its default is never used (the rule required-with-default warns).
+    const v = Object.prototype.hasOwnProperty.call(given, name) && given[name] !== undefined ? given[name] : d.required ? undefined : d.default;
     if (v === undefined) {
       if (d.required) throw new VariableError(name, 'missing', `variable "${name}" is required`);
       out[name] = '';

@@ -55,13 +55,15 @@ export async function renderPromptRoute(ctx: HandlerContext, req: IncomingMessag
   const catalog = promptCatalog(snap);
   let prompt = lookup(() => catalog.get(name));
   let assignment: Record<string, unknown> | undefined;
+  let expose: (() => void) | undefined;
   if (body.experiment !== undefined) {
     const exp = snap.experiments.get(body.experiment);
     if (!exp) throw new HttpError(404, 'unknown_experiment', `experiment "${body.experiment}" does not exist in revision ${snap.revision}`);
     const a = assignCompiled(exp, attributes, ctx.now());
     if (a.inExperiment && body.log !== false && ctx.exposures) {
       const unit = unitValue(exp, attributes);
-      if (unit !== null) ctx.exposures.record({ experiment: exp.name, phase: exp.phase, unit, variant: a.variant!, revision: snap.revision, at: ctx.now() });
+      // Recorded only once the variant's prompt rendered: a 404 or 422 exposes the unit to nothing.
+      if (unit !== null) expose = () => ctx.exposures!.record({ experiment: exp.name, phase: exp.phase, unit, variant: a.variant!, revision: snap.revision, at: ctx.now() });
     }
     assignment = { experiment: exp.name, variant: a.variant, inExperiment: a.inExperiment, reason: a.reason };
     // The variant's prompt replaces the one in the URL; a variant without a prompt keeps it.
@@ -78,5 +80,6 @@ export async function renderPromptRoute(ctx: HandlerContext, req: IncomingMessag
     }
     throw e;
   }
+  expose?.();
   sendJson(res, 200, { revision: snap.revision, name: prompt.name, version: prompt.version, ...rendered, model: prompt.model, ...(assignment ? { assignment } : {}) }, snap.revision);
 }
