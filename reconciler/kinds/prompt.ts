@@ -53,6 +53,15 @@ function rules(r: Resource): RuleProblem[] {
   }
   for (const [name, v] of Object.entries(declared)) {
     if (!used.has(name)) problems.push({ severity: 'warning', code: 'unused-variable', path: ['variables', name], summary: `variable "${name}" is declared but no template uses it`, hint: `use {{${name}}} or remove the declaration` });
+    const okDefault =
+      v.default === undefined ||
+      (v.type === 'string' && typeof v.default === 'string') ||
+      (v.type === 'number' && typeof v.default === 'number') ||
+      (v.type === 'boolean' && typeof v.default === 'boolean') ||
+      v.type === 'json';
+    if (!okDefault) {
+      problems.push({ code: 'invalid-default', path: ['variables', name, 'default'], summary: `the default of variable "${name}" is not a ${String(v.type)}`, hint: `write a ${String(v.type)} default, or change the type` });
+    }
     if (v.default !== undefined && v.required === true) {
       problems.push({ severity: 'warning', code: 'required-with-default', path: ['variables', name], summary: `variable "${name}" is required but has a default, which is then never used`, hint: 'drop required: true, or the default' });
     }

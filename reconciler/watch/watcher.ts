@@ -125,7 +125,8 @@ export class Watcher extends EventEmitter {
         },
         () => {
           this.unlisten = undefined;
-          if (!this.stopped) setTimeout(() => void this.listenForWebhooks(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+          // It was subscribed: start again from a short delay.
+          if (!this.stopped) setTimeout(() => void this.listenForWebhooks(), 1000).unref();
         },
       );
     } catch (e) {

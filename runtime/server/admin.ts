@@ -77,7 +77,7 @@ export function adminRoutes(opts: AdminRoutesOptions) {
       if (!webhookAuthorized(req.headers, body, opts.token)) {
         opts.log?.(`webhook: rejected a request without a valid token from ${req.socket.remoteAddress ?? 'unknown'}`);
         res.setHeader('www-authenticate', 'Bearer');
-        sendError(res, new HttpError(401, 'unauthorized', 'missing or wrong bearer token'));
+        sendError(res, new HttpError(401, 'unauthorized', 'missing or wrong credentials (Authorization: Bearer, X-Gitlab-Token or X-Hub-Signature-256)'));
         return true;
       }
       const watchers = await readWatchers(opts.db);

@@ -92,7 +92,7 @@ describe.skipIf(!PG)('the reconcile webhook and GET /v1/status', () => {
       expect(res.status, `Authorization: ${auth ?? '(none)'}`).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
       const body = await res.text();
-      expect(JSON.parse(body)).toEqual({ error: { code: 'unauthorized', message: 'missing or wrong bearer token' } });
+      expect(JSON.parse(body)).toEqual({ error: { code: 'unauthorized', message: 'missing or wrong credentials (Authorization: Bearer, X-Gitlab-Token or X-Hub-Signature-256)' } });
       expect(body).not.toContain(token);
       expect(body).not.toContain(wrong);
     }
