@@ -92,6 +92,12 @@ export class LabctlClient {
     return data;
   }
 
+  /** Ask the runtime for its revision now (GET /readyz); cached prompts are dropped if it moved. */
+  async refresh(): Promise<string | undefined> {
+    await this.call<{ revision: string }>('GET', '/readyz');
+    return this.known;
+  }
+
   /** Assign one experiment (typed attributes travel as JSON). */
   async assign(experiment: string, attributes: Record<string, unknown>, opts: { log?: boolean } = {}): Promise<ClientAssignment> {
     const r = await this.call<{ revision: string; assignments: Record<string, ClientAssignment> }>('POST', '/v1/assign', { attributes, experiments: [experiment], ...(opts.log === false ? { log: false } : {}) });
