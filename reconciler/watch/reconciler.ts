@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { apply, type ApplyResult } from '../apply/apply.js';
 import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
-import type { Diagnostic } from '../core/types.js';
+import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../apply/mlflow-mirror.js';
+import type { Diagnostic, Plan } from '../core/types.js';
+import { mlflowConfigured } from '../stores/mlflow/config.js';
 import type { DesiredState } from '../load/validate.js';
 import type { Database } from '../stores/db.js';
 import { stateRevision } from '../core/diff.js';
@@ -40,6 +42,8 @@ export interface ReconcilerOptions {
   log?: (line: string) => void;
   /** Checked before each reconcile: a watcher that lost leadership must not apply (default: always). */
   shouldRun?: () => boolean;
+  /** Environment naming the MLflow server for the prompt mirror (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -54,6 +58,13 @@ export class Reconciler extends EventEmitter {
   private backoffMs = 500;
   private stopped = false;
   private terminal = false;
+  private mirroring: Promise<void> | undefined;
+  private mirrorPending = false;
+  private mirrorChanged = new Set<string>();
+  private mirrorTimer: NodeJS.Timeout | undefined;
+  private mirrorBackoffMs = 1000;
+  /** Aborted by stop(): a slow MLflow must not hold up shutting down. */
+  private readonly mirrorAbort = new AbortController();
   readonly status: ReconcileStatus = { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null };
 
   constructor(private readonly opts: ReconcilerOptions) {
@@ -107,7 +118,7 @@ export class Reconciler extends EventEmitter {
         });
       } catch (e) {
         if (e instanceof PlanRejectedError) throw new TerminalReconcileError('the plan was rejected; keeping the last applied state', e.diagnostics);
-        if (e instanceof GuardRefusedError) throw new TerminalReconcileError(`${e.message} (${e.hint})`);
+        if (e instanceof GuardRefusedError) throw new TerminalReconcileError(`${e.message}; if it is intended, apply it once by hand with labctl apply --prune --allow-mass-archive`);
         throw e;
       }
       this.status.lastAppliedRevision = result.plan.revision;
@@ -117,6 +128,7 @@ export class Reconciler extends EventEmitter {
       this.backoffMs = 500;
       this.terminal = false;
       this.emit('applied', result);
+      this.scheduleMirror(result.plan);
     } catch (e) {
       const err = e as Error;
       this.status.state = 'Stalled';
@@ -131,6 +143,70 @@ export class Reconciler extends EventEmitter {
         this.trigger(delay);
       }
     }
+  }
+
+  /**
+   * Mirror prompts into MLflow after an apply, off the reconcile path (MLflow being slow or down
+   * never holds up the database). Failures are logged and retried with backoff; runs coalesce.
+   */
+  private scheduleMirror(plan?: Plan): void {
+    if (this.stopped) return;
+    const env = this.opts.env ?? process.env;
+    if (!mlflowConfigured(env)) {
+      // Nothing to call: say so for the prompts this apply changed (not on every no-op reconcile).
+      for (const c of plan?.changes ?? []) {
+        if (c.kind === 'Prompt' && (c.action === 'create' || c.action === 'update') && wantsMirror(c.after)) {
+          this.opts.log?.(`MLflow: prompt ${c.name}: ${NOT_CONFIGURED} (set MLFLOW_TRACKING_URI to mirror it)`);
+        }
+      }
+      return;
+    }
+    if (plan) for (const n of changedPrompts(plan)) this.mirrorChanged.add(n);
+    clearTimeout(this.mirrorTimer);
+    if (this.mirroring) {
+      this.mirrorPending = true;
+      return;
+    }
+    this.mirroring = (async () => {
+      do {
+        this.mirrorPending = false;
+        try {
+          await this.mirrorOnce(env);
+        } catch (e) {
+          // Never an unhandled rejection from a background task (a throwing listener, say).
+          this.opts.log?.(`MLflow mirror: ${(e as Error).message}`);
+        }
+      } while (this.mirrorPending && !this.stopped);
+      this.mirroring = undefined;
+    })();
+  }
+
+  private async mirrorOnce(env: NodeJS.ProcessEnv): Promise<void> {
+    if (this.opts.shouldRun && !this.opts.shouldRun()) return;
+    const changed = this.mirrorChanged;
+    this.mirrorChanged = new Set();
+    let report: MirrorReport;
+    try {
+      report = await mirrorPrompts(await readMirrorTargets(this.opts.db, changed), { env, signal: this.mirrorAbort.signal });
+    } catch (e) {
+      report = { configured: true, results: [], failed: [{ prompt: '*', alias: '', status: 'failed', error: (e as Error).message.split('\n')[0] }] };
+    }
+    if (this.stopped) return;
+    const { info, errors } = mirrorReportLines(report);
+    for (const l of info) if (!/already in sync/.test(l)) this.opts.log?.(l);
+    this.emit('mirrored', report);
+    if (report.failed.length === 0) {
+      this.mirrorBackoffMs = 1000;
+      return;
+    }
+    for (const f of report.failed) if (f.prompt !== '*') this.mirrorChanged.add(f.prompt);
+    const delay = this.mirrorBackoffMs * (0.8 + Math.random() * 0.4);
+    this.mirrorBackoffMs = Math.min(this.mirrorBackoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+    for (const l of errors.length ? errors : report.failed.map((f) => `MLflow mirror failed: ${f.error}`)) this.opts.log?.(`${l}; the database is applied; retrying the mirror in ${(delay / 1000).toFixed(1)}s`);
+    if (this.stopped) return;
+    clearTimeout(this.mirrorTimer);
+    this.mirrorTimer = setTimeout(() => this.scheduleMirror(), delay);
+    this.mirrorTimer.unref?.();
   }
 
   /** Record a failure that happened outside a reconcile (e.g. a git fetch), so status shows it. */
@@ -149,6 +225,9 @@ export class Reconciler extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.mirrorTimer);
     await this.running;
+    this.mirrorAbort.abort(new Error('the watcher is stopping'));
+    await this.mirroring;
   }
 }

@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
 import { apply } from '../../apply/apply.js';
 import { InvalidPlanFileError } from '../../apply/errors.js';
+import { changedPrompts, mirrorPrompts, mirrorReportLines, readMirrorTargets, type MirrorReport } from '../../apply/mlflow-mirror.js';
 import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
 import type { Plan, Resource } from '../../core/types.js';
 import type { DesiredState } from '../../load/index.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanText } from '../../render/text.js';
+import { mlflowConfigured } from '../../stores/mlflow/config.js';
 import { loadDir, withDatabase } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
@@ -67,15 +69,39 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   const planSha = 'plan' in input ? (input.plan as { git_sha?: unknown } | null)?.git_sha : undefined;
   const gitSha = typeof planSha === 'string' && planSha !== '' ? planSha : headSha;
   io.stderr.write(c.dim(`Applying as ${actor}…\n`));
-  const result = await withDatabase(io, 'apply', (db) =>
-    apply(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive) }),
-  );
+  // The mirror runs after the commit: the database is applied whatever MLflow answers.
+  const { result, targets } = await withDatabase(io, 'apply', async (db) => {
+    const result = await apply(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive) });
+    const targets = await readMirrorTargets(db, changedPrompts(result.plan)).catch((e: Error) => e);
+    return { result, targets };
+  });
   if (result.outcome === 'no-op') {
     io.stdout.write(`${c.green('No changes.')} Nothing to apply (revision ${result.plan.revision}).\n`);
-    return EXIT.ok;
+  } else {
+    io.stdout.write(renderPlanText(result.plan, { color }));
+    const s = result.plan.summary;
+    io.stdout.write(`${c.green(c.bold('Apply complete:'))} ${s.add} added, ${s.change} changed, ${s.archive} archived. Revision ${result.plan.revision} (run ${result.runId}).\n`);
   }
-  io.stdout.write(renderPlanText(result.plan, { color }));
-  const s = result.plan.summary;
-  io.stdout.write(`${c.green(c.bold('Apply complete:'))} ${s.add} added, ${s.change} changed, ${s.archive} archived. Revision ${result.plan.revision} (run ${result.runId}).\n`);
+  // MLflow is called with the database closed (an embedded one is free for other processes meanwhile).
+  if (!(targets instanceof Error) && targets.length > 0 && mlflowConfigured(io.env)) io.stderr.write(c.dim(`Mirroring ${targets.length} prompt${targets.length === 1 ? '' : 's'} to MLflow…\n`));
+  const mirror = targets instanceof Error ? targets : await mirrorPrompts(targets, { env: io.env });
+  return reportMirror(io, mirror, result.outcome === 'no-op' ? 'the database was already up to date' : `the database was applied (revision ${result.plan.revision})`);
+}
+
+/** Print the MLflow mirror's outcome; a failed mirror is exit 1 although the database was applied. */
+function reportMirror(io: CliIO, mirror: MirrorReport | Error, applied: string): number {
+  const c = createColors(useColor(io, 'stderr'));
+  const retry = 're-run labctl apply to retry the mirror (it retries even when the specs have no changes)';
+  if (mirror instanceof Error) {
+    io.stderr.write(`${c.red('MLflow mirror failed:')} ${mirror.message.split('\n')[0]}\n`);
+    throw new CliError(`${applied}, but the MLflow mirror could not run`, retry);
+  }
+  const { info, errors } = mirrorReportLines(mirror);
+  for (const l of info) io.stdout.write(`${l}\n`);
+  for (const l of errors) io.stderr.write(`${c.red(l)}\n`);
+  if (mirror.failed.length > 0) {
+    const n = mirror.failed.length;
+    throw new CliError(`${applied}, but the MLflow mirror failed for ${n} prompt${n === 1 ? '' : 's'} (${mirror.failed.map((f) => f.prompt).join(', ')})`, retry);
+  }
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@ import { diff, massArchives, hasChanges } from '../../core/diff.js';
 import { specHash } from '../../core/hash.js';
 import type { ActualResource, Diagnostic, Plan } from '../../core/types.js';
 import { planAgainst } from '../../apply/apply.js';
+import { planMirrorLines } from '../../apply/mlflow-mirror.js';
 import { repoPathPrefix, resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
@@ -95,6 +96,13 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
   // A plan with errors cannot be applied, so it is not saved either.
   if (flags.out && !failed) await writeFile(resolve(io.cwd, flags.out), renderPlanJson(plan));
   io.stdout.write(renderPlan(plan, flags.format, useColor(io), dirPrefix));
+  // What apply does with MLflow afterwards (a line each, never a failure); JSON output stays pure.
+  const mirror = planMirrorLines(state.resources, plan, io.env);
+  if (mirror.length > 0) {
+    if (flags.format === 'json') io.stderr.write(mirror.map((l) => `${l}\n`).join(''));
+    else if (flags.format === 'markdown') io.stdout.write(`\n${mirror.map((l) => `- ${l}`).join('\n')}\n`);
+    else io.stdout.write(mirror.map((l) => `${l}\n`).join(''));
+  }
   if (flags.out && flags.format === 'text') io.stdout.write(failed ? `Not saved to ${flags.out}: the plan has errors.\n` : `Saved the plan to ${flags.out}; apply it with: labctl apply ${flags.out}\n`);
   if (failed) return EXIT.error;
   return flags.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
