@@ -1,6 +1,6 @@
 import type { Json } from '../../reconciler/core/types.js';
 import type { Attributes } from './conditions.js';
-import { hashUnit } from './hash.js';
+import { hashWithSeedState } from './hash.js';
 import type { CompiledExperiment, Snapshot } from './snapshot.js';
 
 /** Why a unit got what it got (DESIGN §5). */
@@ -59,22 +59,33 @@ function decided(index: number, inExperiment: boolean, reason: AssignmentReason,
   return scratch;
 }
 
-/** The DESIGN §5 order: not running → unit → overrides → holdout → targeting → layer → coverage/split. */
-function decide(exp: CompiledExperiment, attributes: Attributes, now: number): Decision {
-  if (!exp.running || now < exp.start || now >= exp.end) return decided(0, false, 'not_running', null, null);
+/**
+ * The DESIGN §5 order: not running → unit → overrides → holdout → targeting → layer → coverage/split.
+ * `now` undefined reads the clock, and only for a scheduled experiment.
+ */
+function decide(exp: CompiledExperiment, attributes: Attributes, now: number | undefined): Decision {
+  if (!exp.running) return decided(0, false, 'not_running', null, null);
+  if (exp.scheduled) {
+    const t = now ?? Date.now();
+    if (t < exp.start || t >= exp.end) return decided(0, false, 'not_running', null, null);
+  }
   const unit = unitValue(exp, attributes);
   if (unit === null) return decided(0, false, 'missing_unit', null, null);
   if (exp.overrides) {
     const forced = exp.overrides.get(unit);
     if (forced !== undefined) return decided(forced, false, 'override', unit, null);
   }
-  for (const h of exp.holdouts) if (hashUnit(h.seed, unit) < h.share) return decided(0, false, 'holdout', unit, null);
+  const holdouts = exp.holdouts;
+  for (let i = 0; i < holdouts.length; i++) {
+    const ho = holdouts[i]!;
+    if (hashWithSeedState(ho.seedState, unit) < ho.share) return decided(0, false, 'holdout', unit, null);
+  }
   if (exp.condition && !exp.condition(attributes)) return decided(0, false, 'targeting_miss', unit, null);
   if (exp.layer) {
-    const lh = hashUnit(exp.layer.seed, unit);
+    const lh = hashWithSeedState(exp.layer.seedState, unit);
     if (lh < exp.layer.range[0] || lh >= exp.layer.range[1]) return decided(0, false, 'layer_miss', unit, null);
   }
-  const h = hashUnit(exp.seed, unit);
+  const h = hashWithSeedState(exp.seedState, unit);
   const ranges = exp.ranges;
   for (let i = 0; i < ranges.length; i++) {
     const r = ranges[i]!;
@@ -90,15 +101,18 @@ export function evaluate(exp: CompiledExperiment, attributes: Attributes, now: n
   return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason, unit: d.unit, hash: d.hash, phase: exp.phase };
 }
 
-/** Assign with a compiled experiment: the runtime's hot path. Pure. */
-export function assignCompiled(exp: CompiledExperiment, attributes: Attributes, now: number): Assignment {
+/** Assign with a compiled experiment: the runtime's hot path. Pure given `now` (else the clock, for scheduled experiments). */
+export function assignCompiled(exp: CompiledExperiment, attributes: Attributes, now?: number): Assignment {
   const d = decide(exp, attributes, now);
   const v = exp.variants[d.index]!;
   return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason };
 }
 
-/** Assign a unit (named by the experiment's `unit` attribute) to a variant. Synchronous and pure. */
-export function assign(snapshot: Snapshot, experiment: string, attributes: Attributes, now: number = Date.now()): Assignment {
+/**
+ * Assign a unit (named by the experiment's `unit` attribute) to a variant. Synchronous and pure;
+ * `now` (ms since the epoch) defaults to the clock, read only for experiments with a schedule.
+ */
+export function assign(snapshot: Snapshot, experiment: string, attributes: Attributes, now?: number): Assignment {
   const exp = snapshot.experiments.get(experiment);
   if (!exp) return { experiment, variant: null, value: null, inExperiment: false, reason: 'unknown_experiment' };
   return assignCompiled(exp, attributes, now);

@@ -1,5 +1,5 @@
 import { isFieldOperatorObject } from './operators.js';
-import { compareVersions } from './semver.js';
+import { versionComparer } from './semver.js';
 
 /** Request attributes: any JSON-like values, dot paths reach into nested objects. */
 export type Attributes = Readonly<Record<string, unknown>>;
@@ -135,8 +135,9 @@ function compileOperator(op: string, arg: unknown): ValueTest {
         $vlte: (c) => c <= 0,
       };
       const fn = check[op]!;
+      const compare = versionComparer(arg); // the operand is parsed once, here
       return (x) => {
-        const c = compareVersions(x, arg);
+        const c = compare(x);
         return c !== undefined && fn(c);
       };
     }

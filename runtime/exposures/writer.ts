@@ -36,6 +36,7 @@ export class ExposureWriter {
   private buffer: Exposure[] = [];
   private recent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private flushing: Promise<void> | undefined;
   private readonly batchSize: number;
   private readonly flushMs: number;
@@ -70,8 +71,12 @@ export class ExposureWriter {
   }
 
   private kick(ms: number): void {
-    if (this.timer && ms > 0) return;
+    // A timer that is already due sooner stays: re-arming it on every record() under sustained load
+    // would keep postponing the flush (each re-arm restarts the 1 ms minimum delay).
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
     clearTimeout(this.timer);
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -81,7 +86,13 @@ export class ExposureWriter {
 
   /** Write everything buffered now (one batch at a time); failed rows stay buffered for the next try. */
   flush(): Promise<void> {
-    this.flushing ??= (async () => {
+    if (this.flushing) return this.flushing;
+    // Nothing to write. This check is also what keeps `flushing` correct: with an empty buffer the
+    // async body below would finish synchronously, its `finally` (which clears `flushing`) would run
+    // before the assignment, and a settled promise would stay in `flushing` for good — every later
+    // flush() would return it and write nothing (seen under load, when a timer fired after a drain).
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = (async () => {
       try {
         while (this.buffer.length > 0) {
           const batch = this.buffer.slice(0, this.batchSize);
