@@ -6,7 +6,8 @@
 //   experiments/holdouts.yaml    2 Holdouts (one global, one scoped to a few experiments)
 //   experiments/<team>/exp-NNNN.yaml   50 Experiments per file, separated by `---`
 // About 60% of experiments sit in a layer (10 per layer, disjoint ranges), 40% have targeting,
-// 30% a schedule, 15% overrides; variants carry nested JSON values; most are running.
+// 30% a schedule, 15% overrides; variants carry nested JSON values; most are running. Prompt-like
+// values name their template under `template:` (a `prompt:` key must name a declared Prompt).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -70,14 +71,14 @@ function variantValue(r, i, v) {
     case 2:
       return `\n      ranker: ltr-v${v + 1}\n      params: { depth: ${3 + v}, boost: [${(r() * 2).toFixed(2)}, ${(r() * 2).toFixed(2)}] }\n      features: [price, recency, ctr]`;
     default:
-      return `{ prompt: "prompt-${v}", temperature: ${(0.2 * v).toFixed(1)}, stop: ["\\n\\n"], max_tokens: ${256 * (v + 1)} }`;
+      return `{ template: "prompt-${v}", temperature: ${(0.2 * v).toFixed(1)}, stop: ["\\n\\n"], max_tokens: ${256 * (v + 1)} }`;
   }
 }
 
-function experimentDoc(i, n, nMetrics, r) {
+function experimentDoc(i, n, nMetrics, r, allRunning) {
   const team = TEAMS[i % TEAMS.length];
   const statusRoll = r();
-  const status = statusRoll < 0.7 ? 'running' : statusRoll < 0.8 ? 'paused' : statusRoll < 0.9 ? 'draft' : 'stopped';
+  const status = allRunning ? 'running' : statusRoll < 0.7 ? 'running' : statusRoll < 0.8 ? 'paused' : statusRoll < 0.9 ? 'draft' : 'stopped';
   const lines = [
     '# yaml-language-server: $schema=../../specs/experiment.schema.json',
     'kind: Experiment',
@@ -110,7 +111,7 @@ function experimentDoc(i, n, nMetrics, r) {
     const end = (slot + 1) / PER_LAYER;
     lines.push(`layer: { name: layer-${pad(layerIndexOf(group), 4)}, range: [${start}, ${+end.toFixed(1)}] }`);
   }
-  if (r() < 0.3) {
+  if (r() < 0.3 && !allRunning) {
     const month = 1 + (i % 12);
     lines.push(`schedule: { start: 2026-${String(month).padStart(2, '0')}-01T00:00:00Z, end: 2027-${String(month).padStart(2, '0')}-15T00:00:00Z }`);
   }
@@ -126,8 +127,12 @@ function layerIndexOf(group) {
   return Math.floor(group / 5) * 3 + (group % 5);
 }
 
-/** Write a tree of n experiments under dir; returns counts per kind and files. */
-export function generateTree(dir, n) {
+/**
+ * Write a tree of n experiments under dir; returns counts per kind and files.
+ * opts.allRunning: every experiment `running` and unscheduled (the runtime benchmark's tree); the
+ * rest of the shape (variants, targeting, layers, holdouts, overrides) is unchanged.
+ */
+export function generateTree(dir, n, opts = {}) {
   const r = rng(0xbe9c4 + n);
   const nMetrics = 60;
   const groups = Math.ceil(n / PER_LAYER);
@@ -154,7 +159,7 @@ export function generateTree(dir, n) {
   let files = 3;
   for (let f = 0; f * PER_FILE < n; f++) {
     const docs = [];
-    for (let i = f * PER_FILE; i < Math.min(n, (f + 1) * PER_FILE); i++) docs.push(experimentDoc(i, n, nMetrics, r));
+    for (let i = f * PER_FILE; i < Math.min(n, (f + 1) * PER_FILE); i++) docs.push(experimentDoc(i, n, nMetrics, r, !!opts.allRunning));
     write(`experiments/${TEAMS[f % TEAMS.length]}/exp-${pad(f * PER_FILE)}.yaml`, docs);
     files++;
   }

@@ -1,11 +1,16 @@
-// The reconciler benchmark: `npm run bench` (builds first), or `node bench/run.js [options]`.
+// The benchmarks: `npm run bench` (builds first), or `node bench/run.js [options]`. Three parts, in order:
 //
-// Generates spec trees of 1,000 and 10,000 experiments, then times the real CLI as a user runs it
-// (validate; plan against an empty database; initial apply; no-op plan against the applied state) on
-// embedded PGlite and on PostgreSQL, plus an in-process breakdown of the phases. Results go to
-// bench/results/<timestamp>.json (and latest.json / latest.md); a markdown summary is printed.
+// reconciler  Generates spec trees of 1,000 and 10,000 experiments, then times the real CLI as a user
+//             runs it (validate; plan against an empty database; initial apply; no-op plan against the
+//             applied state) on embedded PGlite and on PostgreSQL, plus an in-process breakdown of the phases.
+// runtime     bench/runtime.js: assignments per second in-process (labctl vs the GrowthBook SDK), HTTP
+//             throughput and p99 of `labctl serve` vs a bare node:http server (autocannon), and the
+//             memory of serve holding 10,000 experiments.
+// gitops      bench/gitops.js: save-to-serve latency under `labctl up`, and `plan --base` on 10,000.
+// Results go to bench/results/<timestamp>.json (and latest.json / latest.md); a markdown summary is printed.
 //
 // Options:
+//   --only reconciler,runtime,gitops   run only these parts (default: all three)
 //   --sizes 1000,10000     experiment counts (the ratio column compares the first and the last)
 //   --runs 3               runs per operation (median reported)
 //   --apply-runs 2         runs of the initial apply (each on a fresh database; the slowest operation)
@@ -14,6 +19,14 @@
 //   --keep                 keep the temporary directory and databases
 //   --dist DIR             benchmark another build of labctl (e.g. one compiled before a fix); default dist/
 //   --label TEXT           a name for this run, kept in the results
+// Runtime part:
+//   --assign-seconds 2 --assign-runs 5   in-process: seconds per timed run, runs per engine (median), after 1 s of warm-up
+//   --http-seconds 4 --http-rounds 5     HTTP GET: seconds per autocannon run (after 1 s of warm-up), interleaved rounds
+//   --http-post-seconds 8                HTTP POST (all experiments): seconds of its one round
+//   --connections 50                     autocannon connections
+// GitOps part:
+//   --edits 20             edits timed under `labctl up`
+//   --plan-base-runs 3     runs of `plan --base` on 10,000 experiments (median)
 // Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
 // names a server where the benchmark may CREATE and DROP its own databases (labctl_bench_*).
 import { execFileSync, spawn } from 'node:child_process';
@@ -37,11 +50,29 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     dist: { type: 'string' },
     label: { type: 'string' },
+    only: { type: 'string', default: 'reconciler,runtime,gitops' },
+    'assign-seconds': { type: 'string', default: '2' },
+    'assign-runs': { type: 'string', default: '5' },
+    'http-seconds': { type: 'string', default: '4' },
+    'http-rounds': { type: 'string', default: '5' },
+    'http-post-seconds': { type: 'string', default: '8' },
+    connections: { type: 'string', default: '50' },
+    edits: { type: 'string', default: '20' },
+    'plan-base-runs': { type: 'string', default: '3' },
   },
 });
+const parts = new Set(opt.only.split(','));
+for (const p of parts) {
+  if (!['reconciler', 'runtime', 'gitops'].includes(p)) {
+    process.stderr.write(`--only: unknown part "${p}"; the parts are reconciler, runtime, gitops\n`);
+    process.exit(2);
+  }
+}
 // measure.js and phases.js read the build to test from the environment.
 if (opt.dist) process.env.LABCTL_BENCH_DIST = resolvePath(opt.dist);
 const { timeCli } = await import('./measure.js');
+const { runtimeBench } = await import('./runtime.js');
+const { gitopsBench } = await import('./gitops.js');
 const sizes = opt.sizes.split(',').map(Number);
 const runs = Number(opt.runs);
 const applyRuns = Number(opt['apply-runs']);
@@ -101,7 +132,7 @@ function sh(cmd, args, cwd = ROOT) {
 }
 async function meta() {
   let postgres;
-  if (backends.includes('postgres')) postgres = (await adminQuery('SHOW server_version')).rows[0].server_version.replace(/^(\S+).*/, 'PostgreSQL $1');
+  if (backends.includes('postgres') || parts.has('runtime')) postgres = (await adminQuery('SHOW server_version')).rows[0].server_version.replace(/^(\S+).*/, 'PostgreSQL $1');
   return {
     startedAt: new Date().toISOString(),
     nproc: availableParallelism(),
@@ -137,10 +168,28 @@ function runPhases(tree, cwd, databaseUrl) {
 
 // --- The run.
 const work = mkdtempSync(join(tmpdir(), 'labctl-bench-'));
-const result = { meta: { ...(await meta()), label: opt.label, dist: process.env.LABCTL_BENCH_DIST ?? 'dist' }, config: { sizes, runs, applyRuns, backends }, trees: {}, cli: {}, phases: {}, targets: [] };
-log(`labctl benchmark: sizes ${sizes.join(', ')}, ${runs} runs (apply ${applyRuns}), backends ${backends.join(', ')}; work dir ${work}`);
+const result = { meta: { ...(await meta()), label: opt.label, dist: process.env.LABCTL_BENCH_DIST ?? 'dist', parts: [...parts] }, config: { sizes, runs, applyRuns, backends }, trees: {}, cli: {}, phases: {}, targets: [] };
+log(`labctl benchmark: ${[...parts].join(', ')}; sizes ${sizes.join(', ')}, ${runs} runs (apply ${applyRuns}), backends ${backends.join(', ')}; work dir ${work}`);
 const tag = `${process.pid}`;
+const loadSamples = [];
+const loadTimer = setInterval(() => loadSamples.push({ at: Math.round((Date.now() - t0) / 1000), load: loadavg()[0] }), 5000);
+loadTimer.unref();
+/** Load average (1 min) seen while a part ran: min, median, max of the 5-second samples. */
+const loadDuring = (fromS, toS) => {
+  const xs = loadSamples.filter((s) => s.at >= fromS && s.at <= toS).map((s) => s.load).sort((a, b) => a - b);
+  return xs.length ? { min: xs[0], median: xs[Math.floor(xs.length / 2)], max: xs[xs.length - 1] } : undefined;
+};
+const partTimes = {};
+const timedPart = async (name, fn) => {
+  const from = (Date.now() - t0) / 1000;
+  const r = await fn();
+  const to = (Date.now() - t0) / 1000;
+  partTimes[name] = { seconds: Math.round(to - from), load: loadDuring(from, to) ?? { min: loadavg()[0], median: loadavg()[0], max: loadavg()[0] } };
+  log(`[${elapsed()}] ${name} part done`);
+  return r;
+};
 try {
+  if (parts.has('reconciler')) await timedPart('reconciler', async () => {
   // Trees.
   const trees = {};
   for (const n of sizes) {
@@ -204,6 +253,26 @@ try {
       }
     }
   }
+  });
+
+  if (parts.has('runtime')) {
+    let k = 0;
+    const freshPostgres = () => createDatabase(`labctl_bench_${tag}_rt${k++}`);
+    result.runtime = await timedPart('runtime', () =>
+      runtimeBench({
+        work,
+        log: (m) => log(`[${elapsed()}] ${m}`),
+        baseEnv,
+        freshPostgres,
+        opt: { seconds: Number(opt['assign-seconds']), runs: Number(opt['assign-runs']), warmupSeconds: 1, httpSeconds: Number(opt['http-seconds']), httpPostSeconds: Number(opt['http-post-seconds']), httpRounds: Number(opt['http-rounds']), httpWarmupSeconds: 1, connections: Number(opt.connections), httpUsersPerRun: 500_000 },
+      }),
+    );
+  }
+  if (parts.has('gitops')) {
+    result.gitops = await timedPart('gitops', () =>
+      gitopsBench({ work, log: (m) => log(`[${elapsed()}] ${m}`), baseEnv, opt: { edits: Number(opt.edits), pollMs: 10, pauseMs: 250, planRuns: Number(opt['plan-base-runs']), planSize: 10000 } }),
+    );
+  }
 } finally {
   if (!opt.keep) {
     await dropDatabases();
@@ -212,6 +281,7 @@ try {
   await admin?.end();
 }
 result.meta.loadEnd = loadavg();
+result.meta.partTimes = partTimes;
 result.meta.totalSeconds = Math.round((Date.now() - t0) / 1000);
 
 // --- Targets (issue: 2-core machine).
@@ -219,13 +289,13 @@ const [small, large] = [sizes[0], sizes[sizes.length - 1]];
 const get = (n, op, b) => result.cli[n]?.[op]?.[b];
 const fmt = (ms) => (ms === undefined ? 'not measured' : `${(ms / 1000).toFixed(2)} s`);
 const target = (name, ms, limitMs, note) => result.targets.push({ name, measured: `${fmt(ms)}${note ? ` ${note}` : ''}`, valueMs: ms, limitMs, pass: ms === undefined ? undefined : ms <= limitMs });
-if (large === 10000) {
+if (parts.has('reconciler') && large === 10000) {
   target('validate + plan of 10,000 ≤ 3 s (`labctl plan`, empty PostgreSQL; plan validates first)', get(large, 'plan-empty', 'postgres')?.wall, 3000);
   target('validate + plan of 10,000 ≤ 3 s (`labctl plan`, empty PGlite)', get(large, 'plan-empty', 'pglite')?.wall, 3000);
   target('no-op plan of 10,000 against PostgreSQL ≤ 3 s', get(large, 'plan-noop', 'postgres')?.wall, 3000);
   target('initial apply of 10,000 into PostgreSQL ≤ 15 s', get(large, 'apply', 'postgres')?.wall, 15000);
 }
-if (small !== large) {
+if (parts.has('reconciler') && small !== large) {
   let worst;
   for (const op of ['validate', 'plan-empty', 'apply', 'plan-noop']) {
     for (const b of ['-', ...backends]) {
