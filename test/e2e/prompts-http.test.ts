@@ -73,7 +73,8 @@ interface Answer {
 
 describe.each(ENGINES)('prompts over HTTP ($name)', ({ name: engine, available }) => {
   if (!available) {
-    it.skip('PostgreSQL is unreachable', () => {});
+    // engines() only reports PostgreSQL unavailable outside CI; in CI a missing server fails there.
+    it('has no PostgreSQL server to test against (outside CI only)', () => expect(process.env.CI).not.toBe('true'));
     return;
   }
   let ws: Workspace;
