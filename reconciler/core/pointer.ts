@@ -19,6 +19,8 @@ export interface PathProblem {
   detail?: string;
   hint?: string;
   path: ReadonlyArray<string | number>;
+  /** Character offset inside the string at path, for a position within a multi-line value. */
+  offset?: number;
 }
 
 /** Turn a path-addressed problem into a diagnostic, positioned when the range is known. */

@@ -43,11 +43,11 @@ function rules(r: Resource): RuleProblem[] {
   const used = new Set<string>();
   for (const t of templates(s)) {
     const parsed = parseTemplate(t.text);
-    for (const p of parsed.problems) problems.push({ code: 'invalid-placeholder', path: t.path, summary: p.message, hint: p.hint });
+    for (const p of parsed.problems) problems.push({ code: 'invalid-placeholder', path: t.path, offset: p.offset, summary: p.message, hint: p.hint });
     for (const name of parsed.placeholders) {
       used.add(name);
       if (!Object.hasOwn(declared, name)) {
-        problems.push({ code: 'undeclared-variable', path: t.path, summary: `placeholder {{${name}}} is not declared under variables`, hint: `add variables: { ${name}: { type: string } }, or write \\{{ for a literal {{` });
+        problems.push({ code: 'undeclared-variable', path: t.path, offset: parsed.firstUse.get(name), summary: `placeholder {{${name}}} is not declared under variables`, hint: `add variables: { ${name}: { type: string } }, or write \\{{ for a literal {{` });
       }
     }
   }

@@ -18,6 +18,8 @@ export interface ParsedDocument {
   value: JsonObject;
   /** Position of the `kind` value when it was found without the full tree. */
   kindAt?: { line: number; column: number };
+  /** Source text the tree's offsets refer to (for positions inside multi-line strings). */
+  readonly source: string;
 }
 
 export interface ParsedFile {
@@ -110,13 +112,14 @@ const DOC_MARKER = /^(---|\.\.\.)(?=[ \t]|$)/;
 
 /** A document read by the fast path: the positioned tree is parsed from its own lines only when asked for. */
 function lazyDocument(file: string, index: number, value: JsonObject, lines: readonly string[], firstLine: number): ParsedDocument {
-  let parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  let parsed: { doc: Document.Parsed; lineCounter: LineCounter; source: string } | undefined;
   const full = () => {
     if (!parsed) {
       // Blank lines in front keep every offset, line and column identical to the whole file's.
       const lineCounter = new LineCounter();
-      const doc = parseDocument('\n'.repeat(firstLine - 1) + lines.join('\n'), { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed;
-      parsed = { doc, lineCounter };
+      const source = '\n'.repeat(firstLine - 1) + lines.join('\n');
+      const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed;
+      parsed = { doc, lineCounter, source };
     }
     return parsed;
   };
@@ -132,6 +135,9 @@ function lazyDocument(file: string, index: number, value: JsonObject, lines: rea
     },
     get lineCounter() {
       return full().lineCounter;
+    },
+    get source() {
+      return full().source;
     },
   };
 }
@@ -250,7 +256,7 @@ export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
       });
       return;
     }
-    documents.push({ file, index, doc, lineCounter, value: value as JsonObject });
+    documents.push({ file, index, doc, lineCounter, source: text, value: value as JsonObject });
   });
   if (documents.length === 0 && diagnostics.length === 0) {
     diagnostics.push(fileError(file, 'empty-file', 'file holds no spec (it is empty or only comments)', 'add a spec, or delete the file'));

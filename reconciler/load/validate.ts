@@ -74,15 +74,15 @@ export class SpecLoader {
         docs.set(r, pd);
       }
     }
-    const locateIn = (r: Resource, path: ReadonlyArray<string | number>) => {
+    const locateIn = (r: Resource, path: ReadonlyArray<string | number>, offset?: number) => {
       const pd = docs.get(r);
-      return pd ? locate(pd, path) : undefined;
+      return pd ? locate(pd, path, { offset }) : undefined;
     };
     const ctx = ruleContext(resources);
     for (const def of KINDS) {
       const ofKind = ctx.ofKind(def.kind);
-      if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path)));
-      if (def.groupRules) for (const { resource, problem } of def.groupRules(ofKind, ctx)) diagnostics.push(problemToDiagnostic(problem, locateIn(resource, problem.path)));
+      if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path, p.offset)));
+      if (def.groupRules) for (const { resource, problem } of def.groupRules(ofKind, ctx)) diagnostics.push(problemToDiagnostic(problem, locateIn(resource, problem.path, problem.offset)));
     }
     return { resources, diagnostics: sortDiagnostics(diagnostics), files: files.length, locate: locateIn };
   }

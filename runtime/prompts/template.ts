@@ -12,6 +12,8 @@ export interface ParsedTemplate {
   segments: Segment[];
   /** Placeholder names in order of first use. */
   placeholders: string[];
+  /** Offset of each placeholder's first use in the template. */
+  firstUse: ReadonlyMap<string, number>;
   problems: TemplateProblem[];
 }
 
@@ -24,6 +26,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseTemplate(text: string): ParsedTemplate {
   const segments: Segment[] = [];
   const placeholders: string[] = [];
+  const firstUse = new Map<string, number>();
   const problems: TemplateProblem[] = [];
   let literal = '';
   let i = 0;
@@ -51,12 +54,15 @@ export function parseTemplate(text: string): ParsedTemplate {
       if (literal) segments.push({ text: literal });
       literal = '';
       segments.push({ variable: name });
-      if (!placeholders.includes(name)) placeholders.push(name);
+      if (!placeholders.includes(name)) {
+        placeholders.push(name);
+        firstUse.set(name, i);
+      }
     }
     i = close + 2;
   }
   if (literal) segments.push({ text: literal });
-  return { segments, placeholders, problems };
+  return { segments, placeholders, firstUse, problems };
 }
 
 /** Render parsed segments with string values (all placeholders must have a value). */

@@ -75,7 +75,9 @@ describe('Prompt rules fire at the right line', () => {
         '    content: "{{ a + b }}"', // 13
       ),
     });
-    expect(at(diagnostics)).toEqual(['error invalid-placeholder@p.yaml:3', 'error invalid-placeholder@p.yaml:3', 'error invalid-placeholder@p.yaml:13']);
+    // Positions point at the placeholder itself, inside the block scalar.
+    expect(at(diagnostics)).toEqual(['error invalid-placeholder@p.yaml:4', 'error invalid-placeholder@p.yaml:5', 'error invalid-placeholder@p.yaml:13']);
+    expect(diagnostics.map((d) => d.range?.start.column)).toEqual([9, 7, 15]);
     expect(diagnostics.map((d) => d.path)).toEqual(['/template', '/template', '/messages/1/content']);
     expect(diagnostics[0]!.summary).toBe('invalid placeholder "{{ user.name }}"');
     expect(diagnostics[1]!.summary).toContain('unclosed placeholder');
