@@ -66,8 +66,14 @@ export function diff(desired: readonly Resource[], actual: readonly ActualResour
       continue;
     }
     const actualHash = hashOf(a);
-    if (actualHash === hash) {
+    if (actualHash === hash && a.recordedHash === hash) {
       changes.push({ kind: r.kind, name: r.name, action: 'no-op', before: null, after: null, fields: [], fingerprint: base.fingerprint });
+      continue;
+    }
+    if (actualHash === hash) {
+      // Rows were edited by hand back to what git declares: nothing to write but the record, so
+      // status stops reporting drift.
+      changes.push({ ...base, action: 'update', before: a.spec, after: r.spec, fields: [], reason: 'record out of date: the rows were edited by hand to match git; apply records it' });
       continue;
     }
     const drift = actualHash !== a.recordedHash;

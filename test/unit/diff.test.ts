@@ -130,6 +130,14 @@ describe('diff: drift', () => {
     expect(c.fields).toEqual([{ path: 'event', before: 'hand-edited', after: 'e' }]);
   });
 
+  it('records a hand edit that brought the rows back to what git declares (no field changes)', () => {
+    const declared = metric('e');
+    const a = actual('Metric', 'm', declared, { recordedHash: specHash(metric('an-older-apply')) });
+    const c = only(diff([desired('Metric', 'm', declared)], [a], opts()).changes);
+    expect(c).toMatchObject({ action: 'update', fields: [] });
+    expect(c.reason).toContain('record out of date');
+  });
+
   it('says so when git changed as well as the live row', () => {
     const a = actual('Metric', 'm', metric('hand-edited'), { recordedHash: specHash(metric('e')) });
     const c = only(diff([desired('Metric', 'm', metric('new-in-git'))], [a], opts()).changes);
