@@ -92,22 +92,6 @@ function syntaxDiagnostic(file: string, text: string, lc: LineCounter, doc: Docu
   return { severity: 'error', code, summary, hint, range: rangeAt(file, lc, start, end) };
 }
 
-/**
- * parseAllDocuments with a plain-object process.env. The yaml parser reads process.env.LOG_TOKENS once
- * per token, and process.env is an accessor into the C environment (~0.2 µs a read): over 10% of parse
- * time for a large tree (docs/performance.md). The parse is synchronous, so no other code can observe
- * the stand-in, a full copy, and the real object is back before anything else runs.
- */
-function parseQuietly(text: string, lineCounter: LineCounter): Document.Parsed[] {
-  const env = process.env;
-  process.env = { ...env };
-  try {
-    return parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
-  } finally {
-    process.env = env;
-  }
-}
-
 const DOC_MARKER = /^(---|\.\.\.)(?=[ \t]|$)/;
 
 /** A document read by the fast path: the positioned tree is parsed from its own lines only when asked for. */
@@ -200,7 +184,7 @@ export function parseSpecFile(file: string, bytes: Buffer): ParsedFile {
   const fast = parseFast(file, text);
   if (fast) return { documents: fast, diagnostics: [] };
   const lineCounter = new LineCounter();
-  const docs = parseQuietly(text, lineCounter);
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   const list = Array.isArray(docs) ? docs : [];

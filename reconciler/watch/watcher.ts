@@ -31,6 +31,8 @@ export interface WatcherOptions {
   prune?: boolean;
   /** Full reconcile at this interval even without a change, to restore hand edits (0: never). */
   resyncMs?: number;
+  /** Environment naming the MLflow server for the prompt mirror (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -63,6 +65,7 @@ export class Watcher extends EventEmitter {
       debounceMs: opts.debounceMs,
       log: opts.log,
       shouldRun: () => this.election.isLeader && !this.stopped,
+      env: opts.env,
       prune: opts.prune,
     });
     this.election = new LeaderElection(opts.db, opts.leaderRetryMs);

@@ -46,6 +46,7 @@ export async function startWatcher(io: CliIO, db: Database, source: WatchSource,
     dirGitSha: () => resolveGitSha(dir),
     prune: opts.prune,
     resyncMs: opts.resyncMs,
+    env: io.env,
     log: (l) => io.stderr.write(`labctl watch: ${l}\n`),
   });
   watcher.on('applied', (r: { outcome: string; plan: { revision: string; summary: { add: number; change: number; archive: number } } }) => {
