@@ -33,7 +33,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('plan')
-    .description('show what apply would change; exit 0 no changes, 2 changes (--detailed-exitcode), 1 error')
+    .description('show what apply would change; exit 0 success (2 when there are changes, with --detailed-exitcode), 1 error')
     .option('--dir <dir>', 'directory of specs')
     .option('--out <file>', 'write the plan as JSON, to apply later with labctl apply FILE')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'github']).default('text'))
@@ -59,7 +59,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('status')
-    .description('applied revision, last run, counts per kind and drift')
+    .description('applied revision, last run, counts per kind, drift and running watchers')
     .option('--json', 'machine-readable output')
     .action((o) => run(() => statusCommand(io, o))());
 

@@ -9,7 +9,7 @@ import type { Plan, Resource } from '../../core/types.js';
 import type { DesiredState } from '../../load/index.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanText } from '../../render/text.js';
-import { mlflowConfigured } from '../../stores/mlflow/config.js';
+import { mlflowConfigFromEnv, mlflowConfigured } from '../../stores/mlflow/config.js';
 import { loadDir, withDatabase } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
@@ -63,6 +63,12 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     }
     input = { desired: loaded.state.resources };
     locate = loaded.state.locate;
+  }
+  // An unusable MLFLOW_TRACKING_URI is a configuration error: refuse before touching the database.
+  try {
+    mlflowConfigFromEnv(io.env);
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}; nothing was applied`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip the mirror');
   }
   const [headSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
   // A saved plan records the commit it was made from; that is what gets applied.
