@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { assertFreshBuild } from '../helpers/build.js';
 import type { CliResult } from '../helpers/cli.js';
 import { ADMIN_URL } from '../helpers/postgres.js';
-import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { createWorkspace, engines, useWorkspace, type Workspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -108,18 +108,10 @@ describe('labctl without a database', () => {
 });
 
 describe.each(ENGINES)('plan and apply through the built CLI ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { state: 'migrated' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { state: 'migrated' });
 
   it('plan formats and --detailed-exitcode: 2 with changes, 0 once applied', async () => {
-    const w = ws!;
+    const w = workspace();
     const json = await w.spawn(['plan', '--format', 'json']);
     expect(json.code, json.stderr).toBe(0);
     const plan = JSON.parse(json.stdout);

@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../reconciler/stores/index.js';
 import { cli, spawnCli, type CliResult } from './cli.js';
 import { createTestDatabase, requirePostgres } from './postgres.js';
@@ -216,5 +217,25 @@ export function spawnHelper(script: string, args: string[], opts: { cwd: string;
         return false;
       }, `"${text}" from ${script}`, timeoutMs);
     },
+  };
+}
+
+/**
+ * A fresh workspace for each test of the enclosing describe block, disposed after it. The test is
+ * skipped only where engines() reported PostgreSQL unavailable, which never happens under CI=true.
+ */
+export function useWorkspace(engine: EngineName, available: boolean, opts: WorkspaceOptions = {}): () => Workspace {
+  let ws: Workspace | undefined;
+  beforeEach(async (ctx) => {
+    ctx.skip(!available, 'PostgreSQL is unreachable');
+    ws = await createWorkspace(engine, opts);
+  });
+  afterEach(async () => {
+    await ws?.dispose();
+    ws = undefined;
+  });
+  return () => {
+    if (!ws) throw new Error('no workspace: useWorkspace() is only usable inside a test');
+    return ws;
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { engines, useWorkspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -7,18 +7,10 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 const ENGINES = await engines();
 
 describe.each(ENGINES)('apply the sample tree ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { state: 'migrated' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { state: 'migrated' });
 
   it('applies, then plan is empty, a second apply is a no-op, and status shows counts and the last run', async () => {
-    const w = ws!;
+    const w = workspace();
     const first = await w.cli(['apply']);
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.code).toBe(0);
@@ -83,7 +75,7 @@ describe.each(ENGINES)('apply the sample tree ($name)', ({ name, available }) =>
   });
 
   it('status before anything is applied says so', async () => {
-    const status = await ws!.cli(['status']);
+    const status = await workspace().cli(['status']);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Revision:  nothing applied yet');
     expect(status.stdout).toContain('Drift:     none');

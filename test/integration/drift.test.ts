@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { engines, useWorkspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -66,18 +66,10 @@ const EDITS: Array<{ what: string; sql: string[]; resource: string; shows: strin
 const COMBINED = EDITS.filter((e) => !e.alone);
 
 describe.each(ENGINES)('drift ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { state: 'applied' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { state: 'applied' });
 
   it('a hand edit shows as drift in plan and status; apply restores it; the next plan is empty', async () => {
-    const w = ws!;
+    const w = workspace();
     const runsBefore = await w.withDb(async (db) => {
       for (const e of COMBINED) for (const s of e.sql) await db.query(s);
       return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM labctl.runs'))[0]!.n;
@@ -127,7 +119,7 @@ describe.each(ENGINES)('drift ($name)', ({ name, available }) => {
   });
 
   it.each(EDITS.filter((e) => e.alone))('drift in $what is planned and restored', async (e) => {
-    const w = ws!;
+    const w = workspace();
     await w.withDb(async (db) => {
       for (const s of e.sql) await db.query(s);
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SAMPLES, createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { SAMPLES, engines, useWorkspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -9,18 +9,10 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 const ENGINES = await engines();
 
 describe.each(ENGINES)('prune ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { state: 'applied' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { state: 'applied' });
 
   it('a resource removed from git would archive with --prune, is archived by apply --prune (row kept) and restored when re-added', async () => {
-    const w = ws!;
+    const w = workspace();
     w.remove('experiments/search-ranking.yaml');
 
     const plan = await w.cli(['plan', '--detailed-exitcode']);
@@ -77,7 +69,7 @@ describe.each(ENGINES)('prune ($name)', ({ name, available }) => {
   });
 
   it('refuses to archive more than half of a kind (exit 3) unless --allow-mass-archive', async () => {
-    const w = ws!;
+    const w = workspace();
     w.remove('experiments/checkout.yaml'); // 2 of the 3 experiments
     const before = await w.sql('SELECT kind, name, archived_at, generation FROM labctl.resources ORDER BY kind, name');
 
@@ -99,7 +91,7 @@ describe.each(ENGINES)('prune ($name)', ({ name, available }) => {
   });
 
   it('refuses to archive every resource of a kind, even one', async () => {
-    const w = ws!;
+    const w = workspace();
     w.write('experiments/layers.yaml', readFileSync(join(SAMPLES, 'layers.yaml'), 'utf8').split('\n---\n')[0]!); // drops the only Holdout
     const refused = await w.cli(['apply', '--prune']);
     expect(refused.code).toBe(3);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { engines, useWorkspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -265,18 +265,10 @@ variants:
 ];
 
 describe.each(ENGINES)('typed tables rebuild specs exactly ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { samples: false, state: 'migrated' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { samples: false, state: 'migrated' });
 
   it('applies each version of every kind, and each time the next plan is empty', async () => {
-    const w = ws!;
+    const w = workspace();
     for (const v of VERSIONS) {
       for (const [file, text] of Object.entries(v.files)) w.write(file, text);
       const validate = await w.cli(['validate']);
@@ -295,7 +287,7 @@ describe.each(ENGINES)('typed tables rebuild specs exactly ($name)', ({ name, av
   });
 
   it('stores a JSON null variant value as a jsonb null and an absent value as SQL NULL', async () => {
-    const w = ws!;
+    const w = workspace();
     for (const [file, text] of Object.entries(VERSIONS[0]!.files)) w.write(file, text);
     expect((await w.cli(['apply'])).code).toBe(0);
     const rows = await w.sql<{ key: string; value: unknown; is_sql_null: boolean; type: string | null }>(

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { engines, useWorkspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -15,18 +15,10 @@ function edit(file: string, from: string, to: string): void {
 }
 
 describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
-  let ws: Workspace | undefined;
-  beforeEach(async (ctx) => {
-    ctx.skip(!available, 'PostgreSQL is unreachable');
-    ws = await createWorkspace(name, { state: 'applied' });
-  });
-  afterEach(async () => {
-    await ws?.dispose();
-    ws = undefined;
-  });
+  const workspace = useWorkspace(name, available, { state: 'applied' });
 
   it('refuses a plan whose resources another apply changed (exit 3); a fresh plan applies', async () => {
-    const w = ws!;
+    const w = workspace();
     const ranking = join(w.specs, 'search-ranking.yaml');
     edit(ranking, 'coverage: 0.2', 'coverage: 0.25');
     const planned = await w.cli(['plan', '--out', 'p.json', '--detailed-exitcode']);
@@ -62,7 +54,7 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
   });
 
   it('refuses a plan when the touched resource drifted by hand', async () => {
-    const w = ws!;
+    const w = workspace();
     edit(join(w.specs, 'search-ranking.yaml'), 'coverage: 0.2', 'coverage: 0.25');
     expect((await w.cli(['plan', '--out', 'p.json'])).code).toBe(0);
     await w.sql("UPDATE labctl.experiment_variants SET weight = 1 WHERE experiment = 'search-ranking' AND key = 'bm25'");
@@ -72,7 +64,7 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
   });
 
   it('applies a plan when only resources it does not touch changed since planning', async () => {
-    const w = ws!;
+    const w = workspace();
     edit(join(w.specs, 'search-ranking.yaml'), 'coverage: 0.2', 'coverage: 0.25');
     expect((await w.cli(['plan', '--out', 'p.json'])).code).toBe(0);
 
@@ -104,7 +96,7 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
   });
 
   it('a plan with errors is refused with exit 1, from the tree and from a saved file; nothing is written', async () => {
-    const w = ws!;
+    const w = workspace();
     // Moving units of a running experiment without a phase bump is a plan-time error.
     edit(join(w.specs, 'search-ranking.yaml'), 'weight: 70', 'weight: 60');
     const before = await w.sql('SELECT key, weight FROM labctl.experiment_variants WHERE experiment = $1 ORDER BY position', ['search-ranking']);
@@ -137,7 +129,7 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
   });
 
   it('refuses a --base plan and ignores a tampered summary', async () => {
-    const w = ws!;
+    const w = workspace();
     edit(join(w.specs, 'search-ranking.yaml'), 'owner: search', 'owner: ranking');
     expect((await w.cli(['plan', '--out', 'p.json'])).code).toBe(0);
     const plan = JSON.parse(readFileSync(join(w.dir, 'p.json'), 'utf8'));
@@ -154,7 +146,7 @@ describe.each(ENGINES)('saved plans ($name)', ({ name, available }) => {
   });
 
   it('rejects plan files that are not labctl plans with exit 1', async () => {
-    const w = ws!;
+    const w = workspace();
     expect((await w.cli(['plan', '--out', 'p.json'])).code).toBe(0);
     const plan = JSON.parse(readFileSync(join(w.dir, 'p.json'), 'utf8'));
     expect(plan.format_version).toBe('1');
