@@ -44,3 +44,16 @@ export function spawnCli(args: string[], opts: { cwd: string; env?: Record<strin
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** The lines of one change in a text plan: its header line and the indented lines under it. */
+export function planBlock(text: string, header: string): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(header));
+  if (i < 0) throw new Error(`no "${header}" in the plan:\n${text}`);
+  const out = [lines[i]];
+  for (const l of lines.slice(i + 1)) {
+    if (!l.startsWith('    ')) break;
+    out.push(l);
+  }
+  return out.join('\n');
+}

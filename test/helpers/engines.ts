@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -175,49 +174,6 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A spawned helper process with its output collected as it arrives. */
-export interface Helper {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code or signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Wait until stdout contains text (fails early if the process exits first). */
-  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
-}
-
-/** Spawn `node script ...args` (a helper under test/helpers/) in cwd with env added to the process env. */
-export function spawnHelper(script: string, args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Helper {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    cwd: opts.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      done = true;
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    async waitForOutput(text, timeoutMs = 20_000) {
-      await waitFor(() => {
-        if (out.includes(text)) return true;
-        if (done) throw new Error(`helper exited before printing "${text}"; stdout: ${out} stderr: ${err}`);
-        return false;
-      }, `"${text}" from ${script}`, timeoutMs);
-    },
-  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { BIN } from './cli.js';
 import { waitFor } from './engines.js';
 
@@ -25,12 +26,9 @@ process.once('exit', () => {
   for (const c of alive) c.kill('SIGKILL');
 });
 
-/** Spawn `labctl ...args` in cwd with env added to the process env (NO_COLOR, LABCTL_ACTOR=test). */
-export function spawnLabctl(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): LabctlProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd,
-    env: { ...process.env, NO_COLOR: '1', LABCTL_ACTOR: 'test', ...opts.env },
-  });
+/** A spawned node process with its output collected as it arrives; killed if the test process exits. */
+function spawnTracked(argv: string[], env: NodeJS.ProcessEnv, cwd: string, label: string): LabctlProcess & { waitForStream(stream: 'stdout' | 'stderr', pattern: RegExp, opts?: { from?: number; timeoutMs?: number }): Promise<RegExpMatchArray> } {
+  const child = spawn(process.execPath, argv, { cwd, env });
   alive.add(child);
   let out = '';
   let err = '';
@@ -45,7 +43,18 @@ export function spawnLabctl(args: string[], opts: { cwd: string; env?: Record<st
       resolve({ code, signal });
     }),
   );
-  const label = `labctl ${args.join(' ')}`;
+  const waitForStream = async (stream: 'stdout' | 'stderr', pattern: RegExp, { from = 0, timeoutMs = 20_000 }: { from?: number; timeoutMs?: number } = {}) => {
+    try {
+      return await waitFor(() => {
+        const m = pattern.exec((stream === 'stdout' ? out : err).slice(from));
+        if (m) return m;
+        if (done) throw new Error(`${label} exited before printing ${String(pattern)}`);
+        return null;
+      }, `${String(pattern)} from ${label}`, timeoutMs);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- stdout of ${label} (pid ${child.pid}) ---\n${out}\n--- stderr ---\n${err}`);
+    }
+  };
   return {
     child,
     pid: child.pid!,
@@ -55,18 +64,8 @@ export function spawnLabctl(args: string[], opts: { cwd: string; env?: Record<st
     get running() {
       return !done;
     },
-    async waitForStderr(pattern, { from = 0, timeoutMs = 20_000 } = {}) {
-      try {
-        return await waitFor(() => {
-          const m = pattern.exec(err.slice(from));
-          if (m) return m;
-          if (done) throw new Error(`${label} exited before printing ${String(pattern)}`);
-          return null;
-        }, `${String(pattern)} from ${label}`, timeoutMs);
-      } catch (e) {
-        throw new Error(`${(e as Error).message}\n--- stderr of ${label} (pid ${child.pid}) ---\n${err}`);
-      }
-    },
+    waitForStream,
+    waitForStderr: (pattern, opts) => waitForStream('stderr', pattern, opts),
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
       if (done) return exited;
       child.kill(signal);
@@ -76,6 +75,27 @@ export function spawnLabctl(args: string[], opts: { cwd: string; env?: Record<st
       return r;
     },
   };
+}
+
+/** Spawn `labctl ...args` in cwd with env added to the process env (NO_COLOR, LABCTL_ACTOR=test). */
+export function spawnLabctl(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): LabctlProcess {
+  return spawnTracked([BIN, ...args], { ...process.env, NO_COLOR: '1', LABCTL_ACTOR: 'test', ...opts.env }, opts.cwd, `labctl ${args.join(' ')}`);
+}
+
+/** A spawned helper script (test/helpers/*.mjs). */
+export interface Helper extends LabctlProcess {
+  /** Wait until stdout contains text (fails early if the process exits first). */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Spawn `node script ...args` (a helper under test/helpers/) in cwd with env added to the process env. */
+export function spawnHelper(script: string, args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Helper {
+  const p = spawnTracked([fileURLToPath(new URL(script, import.meta.url)), ...args], { ...process.env, NO_COLOR: '1', ...opts.env }, opts.cwd, script);
+  return Object.assign(p, {
+    async waitForOutput(text: string, timeoutMs?: number) {
+      await p.waitForStream('stdout', new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), { timeoutMs });
+    },
+  });
 }
 
 /** GET a URL and parse its JSON body. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { engines, useWorkspace } from '../helpers/engines.js';
+import { planBlock } from '../helpers/cli.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -80,7 +81,7 @@ describe.each(ENGINES)('drift ($name)', ({ name, available }) => {
     const resources = [...new Set(COMBINED.map((e) => e.resource))];
     expect(plan.stdout).toContain(`Plan: 0 to add, ${resources.length} to change, 0 to archive.`);
     for (const e of COMBINED) {
-      const block = blockOf(plan.stdout, `~ ${e.resource} update`);
+      const block = planBlock(plan.stdout, `~ ${e.resource} update`);
       expect(block, e.what).toContain('drift: edited outside labctl; apply restores the declared state');
       expect(block, e.what).toContain(e.shows);
     }
@@ -126,22 +127,9 @@ describe.each(ENGINES)('drift ($name)', ({ name, available }) => {
     const plan = await w.cli(['plan', '--detailed-exitcode']);
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to archive.');
-    expect(blockOf(plan.stdout, `~ ${e.resource} update`)).toContain(e.shows);
+    expect(planBlock(plan.stdout, `~ ${e.resource} update`)).toContain(e.shows);
     expect((await w.cli(['apply'])).code).toBe(0);
     const after = await w.cli(['plan', '--detailed-exitcode']);
     expect(after.code, after.stdout).toBe(0);
   });
 });
-
-/** The lines of one change in a text plan: its header line and the indented lines under it. */
-function blockOf(text: string, header: string): string {
-  const lines = text.split('\n');
-  const i = lines.findIndex((l) => l.startsWith(header));
-  if (i < 0) throw new Error(`no "${header}" in the plan:\n${text}`);
-  const out = [lines[i]];
-  for (const l of lines.slice(i + 1)) {
-    if (!l.startsWith('    ')) break;
-    out.push(l);
-  }
-  return out.join('\n');
-}

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../reconciler/stores/index.js';
 import { assertFreshBuild } from '../helpers/build.js';
-import { createWorkspace, spawnHelper, type Helper, type Workspace } from '../helpers/engines.js';
+import { spawnHelper, type Helper } from '../helpers/labctl-process.js';
+import { createWorkspace, type Workspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
