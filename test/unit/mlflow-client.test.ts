@@ -1,5 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MlflowClient, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../reconciler/stores/mlflow/index.js';
+import { isPromptEntry, MlflowClient, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../reconciler/stores/mlflow/index.js';
 import { closedPort, sendJson, startStub, type StubRequest, type StubServer } from '../helpers/mlflow.js';
 
 // The client against a local node:http server answering as MLflow does (or as a proxy in front of
@@ -276,5 +277,441 @@ describe('configuration from the environment', () => {
       expect(() => mlflowConfigFromEnv({ MLFLOW_TRACKING_URI: uri })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     }
     expect(() => mlflowConfigFromEnv({ MLFLOW_TRACKING_URI: 'http://h', MLFLOW_HTTP_REQUEST_MAX_RETRIES: 'many' })).toThrow(/MLFLOW_HTTP_REQUEST_MAX_RETRIES/);
+  });
+});
+
+/** The parsed URL of a recorded request. */
+const urlOf = (r: StubRequest) => new URL(r.url, 'http://x');
+/** Answer after ms milliseconds (unless the connection is gone by then). */
+const later = (res: ServerResponse, ms: number, status: number, body: unknown) =>
+  setTimeout(() => {
+    if (!res.destroyed) sendJson(res, status, body);
+  }, ms);
+/** p, or a rejection after ms: for asserting that something does not hang. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+describe('more error mapping', () => {
+  it('waits as long as Retry-After says (not the backoff) on a 429', async () => {
+    const s = await serve((_r, res, n) =>
+      n === 1 ? sendJson(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }, { 'retry-after': '3' }) : sendJson(res, 200, { registered_model: MODEL }),
+    );
+    const { c, sleeps } = client(s.url, { maxBackoffMs: 500 });
+    expect((await c.getRegisteredModel('p'))?.name).toBe('p');
+    expect(sleeps).toEqual([3000]);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('gives up on a 429 after maxRetries with REQUEST_LIMIT_EXCEEDED, even for a create', async () => {
+    const s = await serve((_r, res) => sendJson(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }));
+    const { c, sleeps } = client(s.url, { maxRetries: 2 });
+    const e = await failure(c.createRun({ experimentId: '1' }));
+    expect(e.code).toBe('REQUEST_LIMIT_EXCEEDED');
+    expect(e.status).toBe(429);
+    expect(s.requests).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('maps RESOURCE_ALREADY_EXISTS of an experiment create, and reads a missing experiment as undefined', async () => {
+    const s = await serve((r, res) =>
+      urlOf(r).pathname.endsWith('/experiments/create')
+        ? sendJson(res, 400, { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'Experiment(name=e) already exists. Error: (raised as a result of …)\n(sqlite3.IntegrityError) UNIQUE constraint failed' })
+        : sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Could not find experiment with name 'e'" }),
+    );
+    const { c } = client(s.url);
+    const e = await failure(c.createExperiment('e'));
+    expect(e.isAlreadyExists).toBe(true);
+    expect(e.status).toBe(400);
+    expect(e.message).not.toContain('sqlite3');
+    expect(await c.getExperimentByName('e')).toBeUndefined();
+    expect(urlOf(s.requests[1]!).searchParams.get('experiment_name')).toBe('e');
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('does not repeat a run create after a 500, but does repeat a log-batch with the same body', async () => {
+    const s = await serve((_r, res, n) => (n === 1 || n === 2 ? sendJson(res, 500, { error_code: 'INTERNAL_ERROR', message: 'boom' }) : sendJson(res, 200, {})));
+    const { c } = client(s.url);
+    expect((await failure(c.createRun({ experimentId: '1' }))).code).toBe('INTERNAL_ERROR');
+    expect(s.requests).toHaveLength(1);
+    await c.logBatch('r1', { metrics: [{ key: 'loss', value: 0.5 }] });
+    expect(s.requests).toHaveLength(3);
+    expect(s.requests[2]!.body).toBe(s.requests[1]!.body);
+  });
+
+  it('does not repeat a log-batch with a NaN after a 500 (MLflow 3.1.1 refuses an identical NaN point)', async () => {
+    const s = await serve((_r, res, n) => (n === 1 ? sendJson(res, 500, { error_code: 'INTERNAL_ERROR', message: 'boom' }) : sendJson(res, 200, {})));
+    const { c } = client(s.url);
+    expect((await failure(c.logBatch('r1', { metrics: [{ key: 'loss', value: Number.NaN }] }))).code).toBe('INTERNAL_ERROR');
+    expect(s.requests).toHaveLength(1);
+  });
+});
+
+describe('authentication headers', () => {
+  it('sends Bearer for a token, Basic for a username and password or credentials in the URI, and nothing otherwise', async () => {
+    const s = await serve((_r, res) => sendJson(res, 200, { registered_model: MODEL }));
+    const port = new URL(s.url).port;
+    const auth = async (c: MlflowClient) => {
+      const before = s.requests.length;
+      await c.getRegisteredModel('p');
+      expect(s.requests).toHaveLength(before + 1);
+      return s.requests[before]!.headers.authorization;
+    };
+    expect(await auth(new MlflowClient({ trackingUri: s.url, auth: { kind: 'bearer', token: 'tok-1' } }))).toBe('Bearer tok-1');
+    expect(await auth(new MlflowClient({ trackingUri: s.url, auth: { kind: 'basic', username: 'al@ice', password: 'pa:ss' } }))).toBe(`Basic ${Buffer.from('al@ice:pa:ss').toString('base64')}`);
+    expect(await auth(new MlflowClient({ trackingUri: `http://bob:s3cret@127.0.0.1:${port}` }))).toBe(`Basic ${Buffer.from('bob:s3cret').toString('base64')}`);
+    expect(await auth(new MlflowClient({ trackingUri: s.url }))).toBeUndefined();
+    const env = { MLFLOW_TRACKING_URI: `http://u:p@127.0.0.1:${port}`, MLFLOW_TRACKING_TOKEN: 'tok-2', MLFLOW_TRACKING_USERNAME: 'x' };
+    expect(await auth(MlflowClient.fromEnv(env)!)).toBe('Bearer tok-2');
+    expect(await auth(MlflowClient.fromEnv({ MLFLOW_TRACKING_URI: s.url, MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' })!)).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+  });
+});
+
+describe('bounded concurrency', () => {
+  /** A stub that answers after delayMs and records the most requests it had open at once. */
+  async function slowStub(delayMs: number): Promise<{ s: StubServer; max: () => number }> {
+    let open = 0;
+    let max = 0;
+    const s = await serve((_r, res) => {
+      open++;
+      max = Math.max(max, open);
+      setTimeout(() => {
+        open--;
+        sendJson(res, 200, { registered_model: MODEL });
+      }, delayMs);
+    });
+    return { s, max: () => max };
+  }
+
+  it('keeps at most `concurrency` requests in flight and still answers every call', async () => {
+    const { s, max } = await slowStub(40);
+    const { c } = client(s.url, { concurrency: 3 });
+    expect(c.concurrency).toBe(3);
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => c.getRegisteredModel(`m${i}`)));
+    expect(all.every((m) => m?.name === 'p')).toBe(true);
+    expect(s.requests).toHaveLength(12);
+    expect(max()).toBe(3);
+  });
+
+  it('defaults to 8 in flight', async () => {
+    const { s, max } = await slowStub(40);
+    const { c } = client(s.url);
+    expect(c.concurrency).toBe(8);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => c.getRegisteredModel(`m${i}`)));
+    expect(s.requests).toHaveLength(20);
+    expect(max()).toBe(8);
+  });
+
+  it('refuses a concurrency below 1', () => {
+    for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MlflowClient({ trackingUri: 'http://127.0.0.1:1', concurrency })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    }
+  });
+
+  it('gives the slot back while a retry waits out its backoff', async () => {
+    const s = await serve((r, res) => {
+      const name = urlOf(r).searchParams.get('name');
+      const tries = s.requests.filter((q) => urlOf(q).searchParams.get('name') === name).length;
+      if (name === 'a' && tries === 1) return sendJson(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
+      sendJson(res, 200, { registered_model: { ...MODEL, name } });
+    });
+    let release: (() => void) | undefined;
+    let sleepStarted!: () => void;
+    const started = new Promise<void>((r) => (sleepStarted = r));
+    const c = new MlflowClient({
+      trackingUri: s.url,
+      concurrency: 1,
+      maxRetries: 2,
+      sleep: (ms) =>
+        new Promise<void>((r) => {
+          expect(ms).toBeGreaterThan(0);
+          release = r;
+          sleepStarted();
+        }),
+    });
+    const a = c.getRegisteredModel('a');
+    await within(started, 5000, "a's backoff");
+    // a is asleep between attempts: with the only slot free, b gets through.
+    const b = await within(c.getRegisteredModel('b'), 5000, 'b while a backs off');
+    expect(b?.name).toBe('b');
+    release!();
+    expect((await a)?.name).toBe('a');
+    expect(s.requests.map((r) => urlOf(r).searchParams.get('name'))).toEqual(['a', 'b', 'a']);
+  });
+
+  it('drops a queued request at once when its signal aborts, without sending it', async () => {
+    const s = await serve(() => undefined); // hangs
+    const { c } = client(s.url, { concurrency: 1, timeoutMs: 60_000 });
+    const first = new AbortController();
+    const queued = new AbortController();
+    const p1 = c.request('GET', 'registered-models/get', { query: { name: 'a' }, idempotent: true, signal: first.signal });
+    const p2 = c.request('GET', 'registered-models/get', { query: { name: 'b' }, idempotent: true, signal: queued.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.requests).toHaveLength(1);
+    queued.abort(new Error('caller gave up'));
+    await expect(within(p2, 2000, 'the queued request')).rejects.toThrow('caller gave up');
+    first.abort(new Error('stop'));
+    await expect(within(p1, 2000, 'the hanging request')).rejects.toThrow('stop');
+    // The slot is free again and the aborted request was never sent.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.requests.map((r) => urlOf(r).searchParams.get('name'))).toEqual(['a']);
+  });
+});
+
+describe('request accounting', () => {
+  it('counts every HTTP attempt per endpoint, retries included, and resets', async () => {
+    const s = await serve((r, res, n) => {
+      if (n === 1) return sendJson(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
+      if (urlOf(r).pathname.endsWith('/registered-models/get')) return sendJson(res, 200, { registered_model: MODEL });
+      sendJson(res, 200, {});
+    });
+    const { c } = client(s.url);
+    expect(c.stats).toEqual({ requests: 0, byEndpoint: {} });
+    await c.getRegisteredModel('p');
+    await c.setAlias('p', 'production', '3');
+    await c.setAlias('p', 'staging', '3');
+    await c.deleteAlias('p', 'staging');
+    const stats = c.stats;
+    expect(stats).toEqual({
+      requests: 5,
+      byEndpoint: {
+        'GET /api/2.0/mlflow/registered-models/get': 2,
+        'POST /api/2.0/mlflow/registered-models/alias': 2,
+        'DELETE /api/2.0/mlflow/registered-models/alias': 1,
+      },
+    });
+    expect(s.requests).toHaveLength(stats.requests);
+    stats.byEndpoint['GET /api/2.0/mlflow/registered-models/get'] = 99; // a copy: changes nothing
+    expect(c.stats.byEndpoint['GET /api/2.0/mlflow/registered-models/get']).toBe(2);
+    c.resetStats();
+    expect(c.stats).toEqual({ requests: 0, byEndpoint: {} });
+    await c.getRegisteredModel('p');
+    expect(c.stats).toEqual({ requests: 1, byEndpoint: { 'GET /api/2.0/mlflow/registered-models/get': 1 } });
+  });
+});
+
+describe('registered-model search', () => {
+  const model = (name: string, tags: Array<{ key: string; value: string }> = []) => ({ name, tags, aliases: [] });
+
+  it('tells prompt entries by their tag', () => {
+    expect(isPromptEntry({ 'mlflow.prompt.is_prompt': 'true' })).toBe(true);
+    expect(isPromptEntry({ 'mlflow.prompt.is_prompt': 'True' })).toBe(true);
+    expect(isPromptEntry({ 'mlflow.prompt.is_prompt': 'false' })).toBe(false);
+    expect(isPromptEntry({ other: 'true' })).toBe(false);
+    expect(isPromptEntry({})).toBe(false);
+  });
+
+  it('drops prompt entries an older server returns, on every page, and follows page tokens', async () => {
+    // An MLflow 2.x server: prompts come back from a model search like models.
+    const pages: Record<string, { registered_models: unknown[]; next_page_token?: string }> = {
+      first: { registered_models: [model('a'), model('p1', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }])], next_page_token: 't2' },
+      t2: { registered_models: [model('p2', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }]), model('b', [{ key: 'mlflow.prompt.is_prompt', value: 'false' }])], next_page_token: 't3' },
+      t3: { registered_models: [model('p3', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }])] },
+    };
+    const s = await serve((r, res) => sendJson(res, 200, pages[urlOf(r).searchParams.get('page_token') ?? 'first']));
+    const { c } = client(s.url);
+    const all = await c.searchAllRegisteredModels({ filter: "name LIKE '%'", orderBy: ['name ASC', 'last_updated_timestamp DESC'] });
+    expect(all.map((m) => m.name)).toEqual(['a', 'b']);
+    expect(s.requests).toHaveLength(3);
+    const q = urlOf(s.requests[0]!).searchParams;
+    expect(urlOf(s.requests[0]!).pathname).toBe('/api/2.0/mlflow/registered-models/search');
+    expect(q.get('max_results')).toBe('1000');
+    expect(q.get('filter')).toBe("name LIKE '%'");
+    expect(q.getAll('order_by')).toEqual(['name ASC', 'last_updated_timestamp DESC']);
+    expect(q.get('page_token')).toBeNull();
+    expect(urlOf(s.requests[2]!).searchParams.get('page_token')).toBe('t3');
+
+    const page = await c.searchRegisteredModels({ pageToken: 't2', maxResults: 2 });
+    expect(page.registeredModels.map((m) => m.name)).toEqual(['b']);
+    expect(page.nextPageToken).toBe('t3');
+    expect(urlOf(s.requests[3]!).searchParams.get('max_results')).toBe('2');
+    expect((await c.searchRegisteredModels({ pageToken: 't3' })).registeredModels).toEqual([]);
+  });
+
+  it('stops after maxPages when the server never ends', async () => {
+    const s = await serve((_r, res, n) => sendJson(res, 200, { registered_models: [model(`m${n}`)], next_page_token: `t${n}` }));
+    const { c } = client(s.url);
+    const e = await failure(c.searchAllRegisteredModels({ maxPages: 3 }));
+    expect(e.code).toBe('INVALID_STATE');
+    expect(s.requests).toHaveLength(3);
+  });
+});
+
+describe('model versions, aliases and tags', () => {
+  it('reads one version, undefined when MLflow says it does not exist', async () => {
+    const s = await serve((r, res) =>
+      urlOf(r).searchParams.get('version') === '2'
+        ? sendJson(res, 200, { model_version: { ...VERSION('2'), run_id: 'r1', current_stage: 'None', creation_timestamp: '5' } })
+        : sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Model Version (name=p, version=9) not found' }),
+    );
+    const { c } = client(s.url);
+    expect(await c.getModelVersion('p', '2')).toMatchObject({ name: 'p', version: '2', runId: 'r1', creationTimestamp: 5, tags: { 'labctl.version': 'h2' } });
+    expect(await c.getModelVersion('p', '9')).toBeUndefined();
+    expect(urlOf(s.requests[0]!).pathname).toBe('/api/2.0/mlflow/model-versions/get');
+    expect(Object.fromEntries(urlOf(s.requests[0]!).searchParams)).toEqual({ name: 'p', version: '2' });
+  });
+
+  it('deletes an alias as MLflow 3.1.1 answers it: a missing alias or model is done, a reserved name is an error', async () => {
+    const s = await serve((r, res) => {
+      const { name, alias } = JSON.parse(r.body) as { name: string; alias: string };
+      if (alias === 'latest') return sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "'latest' alias name (case insensitive) is reserved." });
+      if (name === 'gone') return sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Registered Model with name=gone not found' });
+      sendJson(res, 200, {}); // also for an alias that was never set
+    });
+    const { c } = client(s.url);
+    await c.deleteAlias('p', 'never-set');
+    await c.deleteAlias('gone', 'production');
+    const e = await failure(c.deleteAlias('p', 'latest'));
+    expect(e.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(s.requests.map((r) => ({ method: r.method, path: urlOf(r).pathname, type: r.headers['content-type'], body: JSON.parse(r.body) as unknown }))).toEqual([
+      { method: 'DELETE', path: '/api/2.0/mlflow/registered-models/alias', type: 'application/json', body: { name: 'p', alias: 'never-set' } },
+      { method: 'DELETE', path: '/api/2.0/mlflow/registered-models/alias', type: 'application/json', body: { name: 'gone', alias: 'production' } },
+      { method: 'DELETE', path: '/api/2.0/mlflow/registered-models/alias', type: 'application/json', body: { name: 'p', alias: 'latest' } },
+    ]);
+  });
+
+  it('deletes model and version tags with DELETE and a JSON body; a missing model stays an error', async () => {
+    const s = await serve((r, res) =>
+      (JSON.parse(r.body) as { name: string }).name === 'gone' ? sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'not found' }) : sendJson(res, 200, {}),
+    );
+    const { c } = client(s.url);
+    await c.deleteRegisteredModelTag('p', 'team');
+    await c.deleteModelVersionTag('p', '3', 'labctl.version');
+    expect((await failure(c.deleteRegisteredModelTag('gone', 'team'))).isNotFound).toBe(true);
+    expect(s.requests.slice(0, 2).map((r) => [r.method, urlOf(r).pathname, JSON.parse(r.body) as unknown])).toEqual([
+      ['DELETE', '/api/2.0/mlflow/registered-models/delete-tag', { name: 'p', key: 'team' }],
+      ['DELETE', '/api/2.0/mlflow/model-versions/delete-tag', { name: 'p', version: '3', key: 'labctl.version' }],
+    ]);
+  });
+});
+
+describe('runs', () => {
+  const WIRE_RUN = {
+    info: { run_uuid: 'r1', run_id: 'r1', experiment_id: '4', run_name: 'train', status: 'FINISHED', start_time: 1000, end_time: '2000', artifact_uri: 'mlflow-artifacts:/4/r1/artifacts', lifecycle_stage: 'active' },
+    data: {
+      metrics: [
+        { key: 'acc', value: 0.9, timestamp: 3, step: 2 },
+        { key: 'loss', value: 'NaN', timestamp: 4, step: 7 },
+      ],
+      params: [{ key: 'lr', value: '0.1' }],
+      tags: [{ key: 'mlflow.runName', value: 'train' }],
+    },
+  };
+
+  it('reads a run with its latest metrics, params and tags; undefined for an unknown run', async () => {
+    const s = await serve((r, res) =>
+      urlOf(r).searchParams.get('run_id') === 'r1' ? sendJson(res, 200, { run: WIRE_RUN }) : sendJson(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Run with id=x not found' }),
+    );
+    const { c } = client(s.url);
+    const run = await c.getRun('r1');
+    expect(run).toEqual({
+      runId: 'r1',
+      experimentId: '4',
+      status: 'FINISHED',
+      runName: 'train',
+      startTime: 1000,
+      endTime: 2000,
+      artifactUri: 'mlflow-artifacts:/4/r1/artifacts',
+      lifecycleStage: 'active',
+      metrics: { acc: { value: 0.9, timestamp: 3, step: 2 }, loss: { value: Number.NaN, timestamp: 4, step: 7 } },
+      params: { lr: '0.1' },
+      tags: { 'mlflow.runName': 'train' },
+    });
+    expect(await c.getRun('x')).toBeUndefined();
+  });
+
+  it('follows metric-history pages and always sends max_results (3.1.1 returns an empty page without it)', async () => {
+    const points = Array.from({ length: 7 }, (_, i) => ({ key: 'loss', value: 1 / (i + 1), timestamp: 100 + i, step: i }));
+    const s = await serve((r, res) => {
+      const q = urlOf(r).searchParams;
+      const max = q.get('max_results');
+      // As MLflow 3.1.1 does without max_results: nothing, and a token for offset 0.
+      if (max === null) return sendJson(res, 200, { next_page_token: 'offset-0' });
+      const offset = Number(q.get('page_token') ?? 0);
+      const page = points.slice(offset, offset + Number(max));
+      sendJson(res, 200, { metrics: page, ...(offset + Number(max) < points.length ? { next_page_token: String(offset + Number(max)) } : {}) });
+    });
+    const { c } = client(s.url);
+    const all = await c.getMetricHistory('r1', 'loss', { pageSize: 3 });
+    expect(all).toEqual(points.map(({ value, timestamp, step }) => ({ value, timestamp, step })));
+    expect(s.requests).toHaveLength(3);
+    expect(s.requests.map((r) => urlOf(r).searchParams.get('page_token'))).toEqual([null, '3', '6']);
+    expect(s.requests.every((r) => urlOf(r).searchParams.get('run_id') === 'r1' && urlOf(r).searchParams.get('metric_key') === 'loss')).toBe(true);
+
+    const before = s.requests.length;
+    expect(await c.getMetricHistory('r1', 'loss')).toHaveLength(7);
+    expect(urlOf(s.requests[before]!).searchParams.get('max_results')).toBe('25000');
+  });
+
+  it('stops with an error instead of looping when the server repeats an empty page and its token', async () => {
+    const s = await serve((_r, res) => sendJson(res, 200, { next_page_token: 'offset-0' }));
+    const { c } = client(s.url);
+    const e = await failure(c.getMetricHistory('r1', 'loss'));
+    expect(e.code).toBe('INVALID_STATE');
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('splits a large log-batch within MLflow’s limits, sending everything once with fixed timestamps and NaN as a string', async () => {
+    const s = await serve((_r, res) => sendJson(res, 200, {}));
+    const { c } = client(s.url);
+    const metrics = Array.from({ length: 1500 }, (_, i) => ({ key: `m${i % 3}`, value: i === 0 ? Number.NaN : i === 1 ? Number.POSITIVE_INFINITY : i, step: i }));
+    const params = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, String(i)]));
+    const tags = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, `v${i}`]));
+    await c.logBatch('r1', { metrics, params, tags });
+    type Body = { run_id: string; metrics?: Array<{ key: string; value: number | string; timestamp: number; step: number }>; params?: unknown[]; tags?: unknown[] };
+    const bodies = s.requests.map((r) => JSON.parse(r.body) as Body);
+    expect(s.requests.every((r) => r.method === 'POST' && urlOf(r).pathname === '/api/2.0/mlflow/runs/log-batch')).toBe(true);
+    for (const b of bodies) {
+      expect(b.run_id).toBe('r1');
+      expect((b.params?.length ?? 0) + (b.tags?.length ?? 0) + (b.metrics?.length ?? 0)).toBeLessThanOrEqual(1000);
+      expect(b.params?.length ?? 0).toBeLessThanOrEqual(100);
+      expect(b.tags?.length ?? 0).toBeLessThanOrEqual(100);
+    }
+    const sent = bodies.flatMap((b) => b.metrics ?? []);
+    expect(sent).toHaveLength(1500);
+    expect(sent.map((m) => m.step)).toEqual(metrics.map((m) => m.step));
+    expect(sent[0]!.value).toBe('NaN');
+    expect(sent[1]!.value).toBe('Infinity');
+    expect(sent[2]!.value).toBe(2);
+    expect(new Set(sent.map((m) => m.timestamp)).size).toBe(1);
+    expect(bodies.flatMap((b) => b.params ?? [])).toEqual(Object.entries(params).map(([key, value]) => ({ key, value })));
+    expect(bodies.flatMap((b) => b.tags ?? [])).toEqual(Object.entries(tags).map(([key, value]) => ({ key, value })));
+    expect(bodies.length).toBe(3);
+  });
+
+  it('sends one request for an empty batch, and explicit timestamps as given', async () => {
+    const s = await serve((_r, res) => sendJson(res, 200, {}));
+    const { c } = client(s.url);
+    await c.logBatch('r1', {});
+    await c.logBatch('r1', { metrics: [{ key: 'acc', value: 0.5, timestamp: 42, step: 3 }] });
+    expect(s.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([{ run_id: 'r1' }, { run_id: 'r1', metrics: [{ key: 'acc', value: 0.5, timestamp: 42, step: 3 }] }]);
+  });
+
+  it('creates runs and experiments and ends runs in MLflow wire shape', async () => {
+    const s = await serve((r, res) => {
+      const path = urlOf(r).pathname;
+      if (path.endsWith('/experiments/create')) return sendJson(res, 200, { experiment_id: '12' });
+      if (path.endsWith('/experiments/get-by-name')) return sendJson(res, 200, { experiment: { experiment_id: '12', name: 'e', lifecycle_stage: 'active', artifact_location: 'x' } });
+      if (path.endsWith('/runs/create')) return sendJson(res, 200, { run: { info: { run_uuid: 'r9', run_id: 'r9', experiment_id: '12', status: 'RUNNING', start_time: 5 }, data: { tags: [{ key: 'a', value: '1' }] } } });
+      sendJson(res, 200, { run_info: {} });
+    });
+    const { c } = client(s.url);
+    expect(await c.createExperiment('e', { tags: { team: 'x' } })).toBe('12');
+    expect(await c.getExperimentByName('e')).toEqual({ experimentId: '12', name: 'e', lifecycleStage: 'active' });
+    const run = await c.createRun({ experimentId: '12', startTime: 5, runName: 'train', tags: { a: '1' } });
+    expect(run).toMatchObject({ runId: 'r9', experimentId: '12', status: 'RUNNING', startTime: 5, metrics: {}, params: {}, tags: { a: '1' } });
+    const t0 = Date.now();
+    await c.updateRun('r9', 'FINISHED');
+    await c.updateRun('r9', 'RUNNING');
+    await c.updateRun('r9', 'FAILED', { endTime: 77 });
+    const bodies = s.requests.map((r) => [r.method, urlOf(r).pathname.replace('/api/2.0/mlflow/', ''), JSON.parse(r.body || 'null') as Record<string, unknown> | null] as const);
+    expect(bodies[0]).toEqual(['POST', 'experiments/create', { name: 'e', tags: [{ key: 'team', value: 'x' }] }]);
+    expect(bodies[2]).toEqual(['POST', 'runs/create', { experiment_id: '12', start_time: 5, run_name: 'train', tags: [{ key: 'a', value: '1' }] }]);
+    expect(bodies[3]![1]).toBe('runs/update');
+    expect(bodies[3]![2]).toMatchObject({ run_id: 'r9', status: 'FINISHED' });
+    expect(bodies[3]![2]!.end_time).toBeGreaterThanOrEqual(t0);
+    expect(bodies[4]![2]).toEqual({ run_id: 'r9', status: 'RUNNING' });
+    expect(bodies[5]![2]).toEqual({ run_id: 'r9', status: 'FAILED', end_time: 77 });
   });
 });

@@ -47,6 +47,82 @@ export interface SearchModelVersionsPage {
   nextPageToken?: string;
 }
 
+export interface SearchRegisteredModelsRequest {
+  /** MLflow filter syntax over `name` and `tags.<key>`, e.g. ``name LIKE 'churn-%'``. */
+  filter?: string;
+  /** Page size; MLflow refuses more than 1000 (its default is 100). */
+  maxResults?: number;
+  /** e.g. `['name ASC']`, `['last_updated_timestamp DESC']`. */
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+export interface SearchRegisteredModelsPage {
+  /** Models only: prompt entries of the registry are dropped even when the server sent them. */
+  registeredModels: RegisteredModel[];
+  /** Present when more results follow; pass it back as pageToken. */
+  nextPageToken?: string;
+}
+
+/** The tag MLflow marks prompt entries of the model registry with (value `true`). */
+export const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+
+/**
+ * Whether a registry entry with these tags is a prompt rather than a model. MLflow 3 hides
+ * prompts from model searches server-side; older servers return them like models.
+ */
+export function isPromptEntry(tags: Tags): boolean {
+  return tags[PROMPT_TAG]?.trim().toLowerCase() === 'true';
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  /** `active`, or `deleted` for an experiment in the trash (its name stays taken). */
+  lifecycleStage?: string;
+}
+
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED' | (string & {});
+
+/** One logged value of a metric. */
+export interface MetricPoint {
+  value: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  step: number;
+}
+
+export interface Run {
+  runId: string;
+  experimentId: string;
+  status: RunStatus;
+  runName?: string;
+  startTime?: number;
+  endTime?: number;
+  artifactUri?: string;
+  /** `active` or `deleted`. */
+  lifecycleStage?: string;
+  /** The latest value of each metric (highest step, then latest timestamp), as runs/get reports it. */
+  metrics: Record<string, MetricPoint>;
+  params: Record<string, string>;
+  tags: Tags;
+}
+
+/** A metric value to log; timestamp defaults to the time of the call, step to 0. */
+export interface MetricInput {
+  key: string;
+  value: number;
+  timestamp?: number;
+  step?: number;
+}
+
+export interface LogBatchInput {
+  metrics?: MetricInput[];
+  /** Params cannot change once logged: MLflow refuses a different value for a logged key. */
+  params?: Record<string, string>;
+  tags?: Tags;
+}
+
 // ---- wire format ----------------------------------------------------------------------------
 
 export interface WireTag {
@@ -75,6 +151,37 @@ export interface WireModelVersion {
   last_updated_timestamp?: number | string;
   tags?: WireTag[];
   aliases?: string[];
+}
+
+export interface WireExperiment {
+  experiment_id: string;
+  name: string;
+  lifecycle_stage?: string;
+}
+
+/** Doubles in MLflow's JSON: numbers, or "NaN" / "Infinity" / "-Infinity" as strings. */
+export type WireDouble = number | string;
+
+export interface WireMetric {
+  key: string;
+  value?: WireDouble;
+  timestamp?: number | string;
+  step?: number | string;
+}
+
+export interface WireRun {
+  info: {
+    run_id?: string;
+    run_uuid?: string;
+    experiment_id: string;
+    run_name?: string;
+    status?: string;
+    start_time?: number | string;
+    end_time?: number | string;
+    artifact_uri?: string;
+    lifecycle_stage?: string;
+  };
+  data?: { metrics?: WireMetric[]; params?: WireTag[]; tags?: WireTag[] };
 }
 
 function timestamp(v: number | string | undefined): number | undefined {
@@ -133,4 +240,38 @@ export function filterLiteral(value: string): string {
 export function tagFilter(key: string, value: string): string {
   if (key.includes('`')) throw new Error(`cannot search MLflow for a tag key containing a backtick: ${JSON.stringify(key)}`);
   return `tags.\`${key}\` = ${filterLiteral(value)}`;
+}
+
+export function experimentFromWire(w: WireExperiment): Experiment {
+  return { experimentId: String(w.experiment_id), name: w.name, lifecycleStage: w.lifecycle_stage };
+}
+
+export function metricPointFromWire(w: WireMetric): MetricPoint {
+  return { value: w.value === undefined ? 0 : Number(w.value), timestamp: timestamp(w.timestamp) ?? 0, step: timestamp(w.step) ?? 0 };
+}
+
+/** JSON has no NaN or infinities: MLflow's protobuf JSON takes them as strings. */
+export function doubleToWire(value: number): WireDouble {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+export function runFromWire(w: WireRun): Run {
+  const metrics: Record<string, MetricPoint> = {};
+  for (const m of w.data?.metrics ?? []) metrics[m.key] = metricPointFromWire(m);
+  return {
+    runId: w.info.run_id || w.info.run_uuid || '',
+    experimentId: String(w.info.experiment_id),
+    status: w.info.status ?? 'RUNNING',
+    runName: w.info.run_name || undefined,
+    startTime: timestamp(w.info.start_time),
+    endTime: timestamp(w.info.end_time),
+    artifactUri: w.info.artifact_uri || undefined,
+    lifecycleStage: w.info.lifecycle_stage,
+    metrics,
+    params: tagsFromWire(w.data?.params),
+    tags: tagsFromWire(w.data?.tags),
+  };
 }
