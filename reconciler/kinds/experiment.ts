@@ -82,6 +82,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
       });
     }
   });
+  (s.variants as Array<{ value?: unknown }>).forEach((v, i) => problems.push(...modelRefProblems(v.value, ['variants', i, 'value', 'model'], ctx)));
   const overrides = (s.overrides ?? {}) as Record<string, string>;
   for (const [unit, key] of Object.entries(overrides)) {
     if (!seen.has(key)) {
@@ -164,6 +165,54 @@ export function promptRef(value: unknown): { name: string; version?: string } | 
   const m = /^([a-z0-9][a-z0-9-]{0,62})(?:@([0-9a-f]{6,64}))?$/.exec(ref);
   if (!m) return null;
   return m[2] ? { name: m[1]!, version: m[2] } : { name: m[1]! };
+}
+
+const MODEL_REF = /^([a-z0-9][a-z0-9-]{0,62})@([A-Za-z0-9_-]{1,255})$/;
+
+/**
+ * A variant value's model reference `{ model: "NAME@ALIAS" }`: undefined when the value has none
+ * (not an object, no string `model` field, or a string without `@`, such as an LLM name like
+ * `gpt-4.1-mini`), null when the string has an `@` but is not NAME@ALIAS.
+ */
+export function modelRef(value: unknown): { name: string; alias: string } | null | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('model' in value)) return undefined;
+  const ref = (value as { model: unknown }).model;
+  if (typeof ref !== 'string' || !ref.includes('@')) return undefined;
+  const m = MODEL_REF.exec(ref);
+  return m ? { name: m[1]!, alias: m[2]! } : null;
+}
+
+/** Problems of one variant value's model reference (path: the `model` field). */
+function modelRefProblems(value: unknown, path: Array<string | number>, ctx: RuleContext): RuleProblem[] {
+  const ref = modelRef(value);
+  if (ref === undefined) {
+    // `model: churn-classifier` without an alias: a declared Model's name is meant as a reference.
+    const text = (value as { model?: unknown } | null)?.model;
+    if (typeof text === 'string' && typeof value === 'object' && !Array.isArray(value) && ctx.get('Model', text)) {
+      return [{ code: 'invalid-model-ref', path, summary: `model reference "${text}" has no alias`, hint: `name the alias to serve: write model: ${text}@champion (or another alias the model declares)` }];
+    }
+    return [];
+  }
+  if (ref === null) {
+    return [{ code: 'invalid-model-ref', path, summary: 'a model reference must be NAME@ALIAS (a Model name, then an alias of letters, digits, _ and -)', hint: 'write model: churn-classifier@champion' }];
+  }
+  const model = ctx.get('Model', ref.name);
+  if (!model) {
+    return [{ code: 'unknown-model', path, summary: `model "${ref.name}" is not declared`, hint: suggestHint(ref.name, ctx.ofKind('Model').map((m) => m.name), `add a document with kind: Model and name: ${ref.name}`) }];
+  }
+  const declared = Object.hasOwn((model.spec.aliases ?? {}) as object, ref.alias);
+  const candidate = ctx.ofKind('PromotionPolicy').some((p) => p.spec.model === ref.name && (p.spec.candidate as { alias?: string } | undefined)?.alias === ref.alias);
+  if (declared || candidate) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'unmanaged-model-alias',
+      path,
+      summary: `model "${ref.name}" does not declare alias "${ref.alias}" and no promotion policy uses it as candidate`,
+      detail: 'the runtime serves whatever version the alias points at in MLflow, and nothing when it points nowhere',
+      hint: `declare it under aliases: of model ${ref.name} (e.g. ${ref.alias}: { version: 3 }), or reference an alias the model declares`,
+    },
+  ];
 }
 
 const ACTIVE = new Set(['running', 'paused']);

@@ -13,7 +13,7 @@ const ENGINES = await engines();
 const VERSIONS: Array<{ what: string; files: Record<string, string>; add: number; change: number }> = [
   {
     what: 'every field set',
-    add: 8,
+    add: 12,
     change: 0,
     files: {
       'experiments/layers.yaml': `
@@ -57,6 +57,48 @@ experiments: [full, minimal]
 kind: Holdout
 name: global
 share: 0
+`,
+      'models/models.yaml': `
+kind: Model
+name: full
+description: "Every field: unicode ✓ and a 'quote'"
+owner: growth-ml
+labels: { team: growth, "k8s.io/name": x }
+mlflowName: Full Model/v2
+tags: { team: growth, "mlflow.note": "a b", empty: "" }
+aliases:
+  baseline: { version: 3 }
+  pinned-str: { version: "12" }
+  champion: { policy: full-champion }
+  staging: { policy: newest-policy }
+---
+kind: Model
+name: bare
+---
+kind: PromotionPolicy
+name: full-champion
+description: Promote the challenger when it beats the champion.
+owner: growth-ml
+labels: { tier: "1" }
+model: full
+candidate: { alias: challenger }
+target: champion
+gates:
+  metrics:
+    - val_auc >= 0.80
+    - "latency_p95_ms≤200"
+    - val_auc >= champion + 0.01
+    - "eval/loss < champion * 1.10"
+  minAge: 90m
+  tags: { validation_status: approved, "team/reviewer": "x y" }
+onDrift: restore
+---
+kind: PromotionPolicy
+name: newest-policy
+model: full
+candidate: { newest: { tags: { validation_status: approved } } }
+target: staging
+gates: { minAge: 24h }
 `,
       'experiments/experiments.yaml': `
 apiVersion: labctl/v1
@@ -113,7 +155,7 @@ variants:
   {
     what: 'every field changed',
     add: 0,
-    change: 8,
+    change: 12,
     files: {
       'experiments/layers.yaml': `
 kind: Layer
@@ -157,6 +199,45 @@ owner: growth
 labels: { a: b }
 share: 0.5
 experiments: [minimal]
+`,
+      'models/models.yaml': `
+kind: Model
+name: full
+aliases:
+  baseline: { version: 4 }
+  champion: { policy: full-champion }
+  staging: { policy: newest-policy }
+---
+kind: Model
+name: bare
+description: now described
+owner: someone
+labels: { x: y }
+mlflowName: bare_model
+tags: { k: v }
+aliases: { pinned: { version: 1 } }
+---
+kind: PromotionPolicy
+name: full-champion
+model: full
+candidate: { newest: {} }
+target: champion
+gates:
+  metrics: [val_auc > champion]
+---
+kind: PromotionPolicy
+name: newest-policy
+description: now with every field
+owner: o
+labels: { a: b }
+model: full
+candidate: { alias: candidate }
+target: staging
+gates:
+  metrics: ["val_auc >= 1e-3"]
+  minAge: 1w
+  tags: { stage: ready }
+onDrift: restore
 `,
       'experiments/experiments.yaml': `
 kind: Experiment
@@ -210,7 +291,7 @@ metrics: { secondary: [revenue] }
   {
     what: 'optional fields removed again',
     add: 0,
-    change: 8,
+    change: 12,
     files: {
       'experiments/layers.yaml': `
 kind: Layer
@@ -239,6 +320,30 @@ share: 0.3
 kind: Holdout
 name: global
 share: 0.01
+`,
+      'models/models.yaml': `
+kind: Model
+name: full
+aliases:
+  champion: { policy: full-champion }
+  staging: { policy: newest-policy }
+---
+kind: Model
+name: bare
+---
+kind: PromotionPolicy
+name: full-champion
+model: full
+candidate: { alias: challenger }
+target: champion
+gates: { minAge: 0s }
+---
+kind: PromotionPolicy
+name: newest-policy
+model: full
+candidate: { newest: { tags: { a: b } } }
+target: staging
+gates: { tags: { a: b } }
 `,
       'experiments/experiments.yaml': `
 kind: Experiment
@@ -284,6 +389,35 @@ describe.each(ENGINES)('typed tables rebuild specs exactly ($name)', ({ name, av
       expect(changed, `${v.what}: the tables do not rebuild the applied spec`).toEqual([]);
       expect(plan.code).toBe(0);
     }
+  });
+
+  it('stores models and policies in their typed columns', async () => {
+    const w = workspace();
+    for (const [file, text] of Object.entries(VERSIONS[0]!.files)) w.write(file, text);
+    expect((await w.cli(['apply'])).code).toBe(0);
+    const models = await w.sql('SELECT name, mlflow_name, description, tags, aliases FROM labctl.models ORDER BY name');
+    expect(models).toEqual([
+      { name: 'bare', mlflow_name: 'bare', description: null, tags: {}, aliases: {} },
+      {
+        name: 'full',
+        mlflow_name: 'Full Model/v2',
+        description: "Every field: unicode ✓ and a 'quote'",
+        tags: { team: 'growth', 'mlflow.note': 'a b', empty: '' },
+        aliases: { baseline: { version: '3' }, 'pinned-str': { version: '12' }, champion: { policy: 'full-champion' }, staging: { policy: 'newest-policy' } },
+      },
+    ]);
+    const policies = await w.sql('SELECT name, model, candidate, target_alias, gates, on_drift FROM labctl.promotion_policies ORDER BY name');
+    expect(policies).toEqual([
+      {
+        name: 'full-champion',
+        model: 'full',
+        candidate: { alias: 'challenger' },
+        target_alias: 'champion',
+        gates: { metrics: ['val_auc >= 0.8', 'latency_p95_ms <= 200', 'val_auc >= champion + 0.01', 'eval/loss < champion * 1.1'], minAge: '1h30m', tags: { validation_status: 'approved', 'team/reviewer': 'x y' } },
+        on_drift: 'restore',
+      },
+      { name: 'newest-policy', model: 'full', candidate: { newest: { tags: { validation_status: 'approved' } } }, target_alias: 'staging', gates: { metrics: [], minAge: '1d' }, on_drift: 'report' },
+    ]);
   });
 
   it('stores a JSON null variant value as a jsonb null and an absent value as SQL NULL', async () => {
