@@ -5,6 +5,9 @@ import { KINDS } from '../kinds/index.js';
 import type { Database, Queryable } from '../stores/db.js';
 import { lockTransaction } from '../stores/locks.js';
 import { readActualState, recordRun, setAppliedRevision, writeChanges, type RunOutcome } from '../stores/state.js';
+import { problemToDiagnostic } from '../core/pointer.js';
+import { planRegistryState, staleRegistryModels, writeJournal, type RegistryContext } from '../registry/index.js';
+import { readModelAliases, replaceModelAliases } from '../stores/model-aliases.js';
 import { GuardRefusedError, InvalidPlanFileError, PlanRejectedError, StalePlanError } from './errors.js';
 
 /** NOTIFY channel that tells every runtime replica a new revision is applied. */
@@ -12,6 +15,8 @@ export const CHANGES_CHANNEL = 'labctl_changes';
 
 export interface PlanOptions {
   prune: boolean;
+  /** Plan the model registry too (see ApplyOptions.registry). */
+  registry?: RegistryContext;
   gitSha: string;
   now: () => Date;
   locate?: (resource: Resource, path: ReadonlyArray<string | number>) => SourceRange | undefined;
@@ -23,6 +28,11 @@ export interface ApplyOptions extends PlanOptions {
   allowMassArchive: boolean;
   /** Hook for crash tests: runs inside the transaction after the writes, before commit. */
   beforeCommit?: () => Promise<void>;
+  /**
+   * The model registry: plan Models and PromotionPolicies against MLflow (or report them skipped)
+   * and journal the MLflow steps. Absent: the registry is left out of the plan entirely.
+   */
+  registry?: RegistryContext;
 }
 
 export interface ApplyResult {
@@ -31,11 +41,43 @@ export interface ApplyResult {
   runId: string;
 }
 
-/** Plan desired against the actual state read from q. */
-export async function planAgainst(q: Queryable, desired: readonly Resource[], opts: PlanOptions): Promise<{ plan: Plan; actual: ActualResource[] }> {
+/** Plan desired against the actual state read from q (and, with opts.registry, against MLflow). */
+export async function planAgainst(q: Queryable, desired: readonly Resource[], opts: PlanOptions): Promise<{ plan: Plan; actual: ActualResource[]; aliases?: Map<string, Record<string, string>> }> {
   const actual = await readActualState(q);
-  const plan = diff(desired, actual, { prune: opts.prune, gitSha: opts.gitSha, now: opts.now().toISOString(), kinds: KINDS, locate: opts.locate });
-  return { plan, actual };
+  const now = opts.now();
+  const plan = diff(desired, actual, { prune: opts.prune, gitSha: opts.gitSha, now: now.toISOString(), kinds: KINDS, locate: opts.locate });
+  if (!opts.registry) return { plan, actual };
+  const registry = await planRegistryState(q, desired, opts.registry, { nowMs: now.getTime(), actual });
+  if (!registry) return { plan, actual };
+  plan.registry = registry.registry;
+  for (const { resource, problem } of registry.problems) plan.diagnostics.push(problemToDiagnostic(problem, opts.locate?.(resource, problem.path)));
+  return { plan, actual, aliases: registry.aliases };
+}
+
+/**
+ * Record what the managed models' aliases point at (read while planning), so the runtime resolves
+ * `model: NAME@ALIAS`; rows of models no longer declared are dropped. Returns whether anything changed.
+ */
+async function recordAliases(q: Queryable, aliases: ReadonlyMap<string, Record<string, string>>, declared: ReadonlySet<string>): Promise<boolean> {
+  let changed = false;
+  for (const [model, map] of aliases) if (await replaceModelAliases(q, model, map)) changed = true;
+  for (const model of (await readModelAliases(q)).keys()) {
+    if (!declared.has(model) && (await replaceModelAliases(q, model, {}))) changed = true;
+  }
+  return changed;
+}
+
+/** A plan file's registry section, checked as the user input it is. */
+function checkRegistrySection(plan: Plan): void {
+  const r = plan.registry as unknown;
+  if (r === undefined) return;
+  const ops = new Set(['create-model', 'set-description', 'set-model-tag', 'delete-model-tag', 'set-alias']);
+  const ok =
+    typeof r === 'object' && r !== null &&
+    Array.isArray((r as { steps?: unknown }).steps) &&
+    Array.isArray((r as { models?: unknown }).models) &&
+    ((r as { steps: unknown[] }).steps).every((s) => typeof s === 'object' && s !== null && ops.has((s as { op?: string }).op ?? '') && typeof (s as { model?: unknown }).model === 'string' && typeof (s as { mlflowName?: unknown }).mlflowName === 'string');
+  if (!ok) throw new InvalidPlanFileError('the registry section of the plan file is malformed');
 }
 
 /** Check a plan read from a file: its format and its per-resource fingerprints against the actual state. */
@@ -86,17 +128,30 @@ export async function apply(db: Database, input: { desired: readonly Resource[] 
     const result = await db.transaction(async (tx) => {
       await lockTransaction(tx, 'apply', opts.lockTimeoutMs);
       let actual: ActualResource[];
+      let aliases: Map<string, Record<string, string>> | undefined;
+      let declared: Set<string> | undefined;
       if ('plan' in input) {
         actual = await readActualState(tx);
         plan = input.plan;
         try {
           checkPlanFile(plan, actual);
+          checkRegistrySection(plan);
+          const registry = plan.registry;
+          if (registry && registry.steps.length > 0) {
+            if (!opts.registry?.client) {
+              outcome = 'refused';
+              throw new GuardRefusedError(`the plan has ${registry.steps.length} MLflow step(s) but MLFLOW_TRACKING_URI is not set`, 'set MLFLOW_TRACKING_URI (and its credentials) as when the plan was made');
+            }
+            const stale = await staleRegistryModels(opts.registry.client, registry);
+            if (stale.length > 0) throw new StalePlanError(stale.map((name) => ({ kind: 'Model', name: `${name} (in MLflow)` })));
+          }
         } catch (e) {
           if (e instanceof StalePlanError) outcome = 'stale';
           throw e;
         }
       } else {
-        ({ plan, actual } = await planAgainst(tx, input.desired, opts));
+        ({ plan, actual, aliases } = await planAgainst(tx, input.desired, opts));
+        declared = new Set(input.desired.filter((r) => r.kind === 'Model').map((r) => r.name));
       }
       const errors = plan.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
@@ -109,6 +164,10 @@ export async function apply(db: Database, input: { desired: readonly Resource[] 
         outcome = 'refused';
         throw e;
       }
+      // Aliases moved outside labctl (a training job setting challenger) reach the runtime even when
+      // nothing else changed.
+      const aliasesMoved = aliases && declared ? await recordAliases(tx, aliases, declared) : false;
+      if (aliasesMoved) await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, 'registry']);
       if (!hasChanges(plan)) {
         const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, outcome: 'no-op', plan });
         return { outcome: 'no-op' as const, plan, runId };
@@ -118,6 +177,8 @@ export async function apply(db: Database, input: { desired: readonly Resource[] 
       plan = { ...plan, revision: revisionAfter(actual, plan.changes) };
       const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, outcome: 'applied', plan });
       await setAppliedRevision(tx, plan.revision, opts.gitSha, runId);
+      // MLflow has no transactions: its steps are journaled here and run after the commit.
+      if (plan.registry) await writeJournal(tx, runId, plan.registry.steps, { gitSha: opts.gitSha, actor: opts.actor });
       await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, plan.revision]);
       await opts.beforeCommit?.();
       return { outcome: 'applied' as const, plan: plan, runId };

@@ -1,4 +1,6 @@
 import { createColors } from 'picocolors';
+import { RegistryPendingError } from '../apply/converge.js';
+import { MlflowError } from '../stores/mlflow/errors.js';
 import { GuardRefusedError, InvalidPlanFileError, PlanRejectedError, StalePlanError } from '../apply/errors.js';
 import { renderDiagnosticsText } from '../render/diagnostics.js';
 import { DatabaseUnavailableError } from '../stores/db.js';
@@ -40,6 +42,14 @@ export function reportError(e: unknown, io: CliIO): number {
   }
   if (e instanceof DatabaseUnavailableError || e instanceof LockTimeoutError || e instanceof MigrationChecksumError) {
     say(e.message, e.hint);
+    return EXIT.error;
+  }
+  if (e instanceof RegistryPendingError) {
+    say(e.message, e.applied ? 'the steps are journaled: re-run labctl apply, or labctl apply --resume, once MLflow answers' : 'nothing new was applied; fix MLflow (or its credentials) and re-run labctl apply, or labctl apply --resume');
+    return EXIT.error;
+  }
+  if (e instanceof MlflowError) {
+    say(`MLflow: ${e.message}`, e.isAuthError ? 'set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD' : 'check MLFLOW_TRACKING_URI and that the tracking server is up; unset it to skip models and policies');
     return EXIT.error;
   }
   if (e instanceof InvalidPlanFileError) {

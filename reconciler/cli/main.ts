@@ -5,6 +5,7 @@ import { serveCommand } from './commands/serve.js';
 import { upCommand } from './commands/up.js';
 import { watchCommand } from './commands/watch.js';
 import { migrateCommand } from './commands/migrate.js';
+import { modelsHistoryCommand } from './commands/models.js';
 import { planCommand } from './commands/plan.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--prune', 'archive resources that are no longer in git')
     .option('--allow-mass-archive', 'allow archiving all or more than half of a kind')
     .option('--lock-timeout <seconds>', 'how long to wait for a concurrent apply', '30')
+    .option('--resume', 'only run the MLflow steps an earlier apply left pending (after a crash or an MLflow outage)')
     .action((file, o) => run(() => applyCommand(io, file, o))());
 
   program
@@ -62,6 +64,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('applied revision, last run, counts per kind, drift and running watchers')
     .option('--json', 'machine-readable output')
     .action((o) => run(() => statusCommand(io, o))());
+
+  const models = program.command('models').description('models and promotions managed in MLflow');
+  models
+    .command('history')
+    .description('the promotion trail of a model: every alias move labctl made, newest first (rollback: git revert + labctl apply)')
+    .argument('<model>', 'Model name (as in the spec)')
+    .option('--alias <alias>', 'only moves of this alias')
+    .option('--limit <n>', 'at most this many moves', '100')
+    .option('--json', 'machine-readable output')
+    .action((name, o) => run(() => modelsHistoryCommand(io, name, o))());
 
   program
     .command('assign')

@@ -143,9 +143,9 @@ export function summarise(changes: readonly Change[]): PlanSummary {
   return s;
 }
 
-/** Whether a plan changes anything. */
+/** Whether a plan changes anything (in the database or, through its registry steps, in MLflow). */
 export function hasChanges(plan: Plan): boolean {
-  return plan.summary.add + plan.summary.change + plan.summary.archive > 0;
+  return plan.summary.add + plan.summary.change + plan.summary.archive > 0 || (plan.registry?.steps.length ?? 0) > 0;
 }
 
 /** Kinds where the plan archives all, or more than half, of the active resources (the prune guard). */

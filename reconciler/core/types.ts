@@ -1,3 +1,5 @@
+import type { RegistryPlan } from '../registry/types.js';
+
 /** JSON value as stored in specs, plans and the database. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -129,4 +131,6 @@ export interface Plan {
   summary: PlanSummary;
   changes: Change[];
   diagnostics: Diagnostic[];
+  /** What apply does in the model registry (MLflow); absent when no Model or PromotionPolicy is declared. */
+  registry?: RegistryPlan;
 }

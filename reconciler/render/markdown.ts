@@ -1,4 +1,5 @@
 import type { Change, Plan } from '../core/types.js';
+import { registrySummaryLine, renderRegistryMarkdown } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';
 
 /** GitHub's comment limit is 65,536; keep a margin. */
@@ -39,7 +40,10 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (moves > 0) badges.push(`⚠️ ${moves} reassignment${moves === 1 ? '' : 's'}`);
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors > 0) badges.push(`❌ ${errors} error${errors === 1 ? '' : 's'}`);
-  const summary = `**labctl** — ${summaryLine(plan.summary)}${badges.length ? ' ' + badges.join(' · ') : ''}\n\n`;
+  const blocked = plan.registry?.decisions.filter((d) => d.outcome === 'blocked').length ?? 0;
+  if (blocked > 0) badges.push(`⛔ ${blocked} blocked promotion${blocked === 1 ? '' : 's'}`);
+  const registryLine = plan.registry ? ` ${registrySummaryLine(plan.registry)}` : '';
+  const summary = `**labctl** — ${summaryLine(plan.summary)}${registryLine}${badges.length ? ' ' + badges.join(' · ') : ''}\n\n`;
   const blocks: string[] = [];
   if (plan.diagnostics.length > 0) {
     blocks.push(
@@ -53,8 +57,10 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     blocks.push('| | Kind | Name | Action | Fields |\n|---|---|---|---|---|\n');
     for (const c of shown) blocks.push(`| ${ICON[c.action]} | ${c.kind} | \`${escapeCell(c.name)}\` | ${actionLabel(c)} | ${c.fields.length} |\n`);
     blocks.push('\n');
-    for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
   }
+  // The registry section goes right after the table: promotions matter more than field diffs.
+  if (plan.registry) blocks.push(renderRegistryMarkdown(plan.registry));
+  for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
   const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}</sub>\n`;
   let out = summary;
   for (let i = 0; i < blocks.length; i++) {

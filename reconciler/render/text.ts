@@ -1,6 +1,7 @@
 import { createColors } from 'picocolors';
 import type { Change, Plan } from '../core/types.js';
 import { renderDiagnosticsText } from './diagnostics.js';
+import { registrySummaryLine, renderRegistryText } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';
 
 const SYMBOL: Record<string, string> = { create: '+', update: '~', archive: '-', 'no-op': '?' };
@@ -24,7 +25,9 @@ export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
     if (ch.reassignment) lines.push(`    ${ch.reassignment.acknowledged || ch.reassignment.moved === 0 ? c.cyan('reassignment:') : c.red('reassignment:')} ${describeReassignment(ch.reassignment)}`);
   }
   if (shown.length === 0) lines.push(c.green('No changes. The database matches the specs.'));
+  if (plan.registry) lines.push('', ...renderRegistryText(plan.registry, c));
   if (plan.diagnostics.length > 0) lines.push('', renderDiagnosticsText(plan.diagnostics, { color: opts.color }).trimEnd());
   lines.push('', c.bold(summaryLine(plan.summary)));
+  if (plan.registry) lines.push(c.bold(registrySummaryLine(plan.registry)));
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { apply, type ApplyResult } from '../apply/apply.js';
+import type { ApplyResult } from '../apply/apply.js';
+import { applyAndConverge } from '../apply/converge.js';
+import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../registry/index.js';
 import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
 import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../apply/mlflow-mirror.js';
 import type { Diagnostic, Plan } from '../core/types.js';
@@ -67,8 +69,28 @@ export class Reconciler extends EventEmitter {
   private readonly mirrorAbort = new AbortController();
   readonly status: ReconcileStatus = { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null };
 
+  private registryCtx: RegistryContext | undefined;
+
   constructor(private readonly opts: ReconcilerOptions) {
     super();
+  }
+
+  /** The MLflow client for models and policies, made once (an unusable URI fails each reconcile, terminally). */
+  private registry(): RegistryContext {
+    if (!this.registryCtx) {
+      try {
+        this.registryCtx = registryContextFromEnv(this.opts.env ?? process.env, { signal: this.mirrorAbort.signal });
+      } catch (e) {
+        throw new TerminalReconcileError(`${(e as Error).message}; fix MLFLOW_TRACKING_URI and restart the watcher`);
+      }
+    }
+    return this.registryCtx;
+  }
+
+  private logSteps(report: ExecutionReport | undefined): void {
+    for (const o of report?.outcomes ?? []) {
+      this.opts.log?.(`MLflow: ${o.message}: ${o.status === 'done' ? 'done' : `${o.status} (${o.error})`}`);
+    }
   }
 
   /** Ask for a reconcile soon (debounced; coalesces bursts of file events). */
@@ -107,7 +129,7 @@ export class Reconciler extends EventEmitter {
       const [actor, gitSha] = await Promise.all([this.opts.actor(), this.opts.gitSha()]);
       let result: ApplyResult;
       try {
-        result = await apply(this.opts.db, { desired: desired.resources }, {
+        const converged = await applyAndConverge(this.opts.db, { desired: desired.resources }, {
           prune: this.opts.prune ?? false,
           gitSha,
           actor,
@@ -115,7 +137,12 @@ export class Reconciler extends EventEmitter {
           locate: desired.locate,
           lockTimeoutMs: this.opts.lockTimeoutMs ?? 30_000,
           allowMassArchive: false,
+          registry: this.registry(),
+          signal: this.mirrorAbort.signal,
         });
+        this.logSteps(converged.resumed);
+        this.logSteps(converged.executed);
+        result = converged.result!;
       } catch (e) {
         if (e instanceof PlanRejectedError) throw new TerminalReconcileError('the plan was rejected; keeping the last applied state', e.diagnostics);
         if (e instanceof GuardRefusedError) throw new TerminalReconcileError(`${e.message}; if it is intended, apply it once by hand with labctl apply --prune --allow-mass-archive`);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
-import { apply } from '../../apply/apply.js';
+import { applyAndConverge, RegistryPendingError, resumeJournal } from '../../apply/converge.js';
+import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../../registry/index.js';
 import { InvalidPlanFileError } from '../../apply/errors.js';
 import { changedPrompts, mirrorPrompts, mirrorReportLines, readMirrorTargets, type MirrorReport } from '../../apply/mlflow-mirror.js';
 import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
@@ -19,6 +20,7 @@ export interface ApplyFlags {
   prune?: boolean;
   lockTimeout: string;
   allowMassArchive?: boolean;
+  resume?: boolean;
 }
 
 async function readPlanFile(io: CliIO, file: string): Promise<Plan> {
@@ -42,11 +44,54 @@ export function parseSeconds(value: string, flag: string): number {
   return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
 }
 
+/** One line per MLflow step run (done, pending or failed). */
+function printSteps(io: CliIO, report: ExecutionReport | undefined, prefix = ''): void {
+  const c = createColors(useColor(io));
+  for (const o of report?.outcomes ?? []) {
+    if (o.status === 'done') io.stdout.write(`${c.green('✓')} MLflow: ${prefix}${o.message}\n`);
+    else io.stderr.write(`${c.red('✗')} MLflow: ${prefix}${o.message}: ${o.status === 'failed' ? 'failed' : 'still pending'}: ${o.error}\n`);
+  }
+}
+
+/** labctl apply --resume: run the MLflow steps earlier applies left pending, nothing else. */
+async function resumeCommand(io: CliIO): Promise<number> {
+  let registry: RegistryContext;
+  try {
+    registry = registryContextFromEnv(io.env);
+  } catch (e) {
+    throw new CliError((e as Error).message, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server)');
+  }
+  return withDatabase(io, 'apply', async (db) => {
+    if (!registry.client) {
+      const { unconfiguredPending } = await resumeJournal(db, registry);
+      if (unconfiguredPending === 0) {
+        io.stdout.write('No pending MLflow steps.\n');
+        return EXIT.ok;
+      }
+      throw new CliError(`${unconfiguredPending} MLflow step(s) are pending, but MLFLOW_TRACKING_URI is not set`, 'set MLFLOW_TRACKING_URI (and its credentials) and run labctl apply --resume again');
+    }
+    try {
+      const { report } = await resumeJournal(db, registry);
+      printSteps(io, report);
+      const n = report?.outcomes.length ?? 0;
+      io.stdout.write(n === 0 ? 'No pending MLflow steps.\n' : `Resumed: ${report!.outcomes.filter((o) => o.status === 'done').length} MLflow step(s) done${report!.failed > 0 ? `, ${report!.failed} failed` : ''}.\n`);
+      return report && report.failed > 0 ? EXIT.error : EXIT.ok;
+    } catch (e) {
+      if (e instanceof RegistryPendingError) printSteps(io, e.report);
+      throw e;
+    }
+  });
+}
+
 /** labctl apply [PLAN_FILE]: 0 applied or nothing to do, 1 error, 3 stale plan or refused by a guard. */
 export async function applyCommand(io: CliIO, planFile: string | undefined, flags: ApplyFlags): Promise<number> {
   const lockTimeoutMs = parseSeconds(flags.lockTimeout, '--lock-timeout') * 1000;
   const color = useColor(io);
   const c = createColors(color);
+  if (flags.resume) {
+    if (planFile || flags.dir || flags.prune) throw new CliError('--resume runs only the pending MLflow steps; it takes no plan file, --dir or --prune', 'run labctl apply --resume alone');
+    return resumeCommand(io);
+  }
   let input: { plan: Plan } | { desired: Resource[] };
   let dir: string;
   let locate: DesiredState['locate'] | undefined;
@@ -65,10 +110,12 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     locate = loaded.state.locate;
   }
   // An unusable MLFLOW_TRACKING_URI is a configuration error: refuse before touching the database.
+  let registry: RegistryContext;
   try {
     mlflowConfigFromEnv(io.env);
+    registry = registryContextFromEnv(io.env);
   } catch (e) {
-    throw new CliError(`${(e as Error).message}; nothing was applied`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip the mirror');
+    throw new CliError(`${(e as Error).message}; nothing was applied`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
   }
   const [headSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
   // A saved plan records the commit it was made from; that is what gets applied.
@@ -76,11 +123,25 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   const gitSha = typeof planSha === 'string' && planSha !== '' ? planSha : headSha;
   io.stderr.write(c.dim(`Applying as ${actor}…\n`));
   // The mirror runs after the commit: the database is applied whatever MLflow answers.
-  const { result, targets } = await withDatabase(io, 'apply', async (db) => {
-    const result = await apply(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive) });
+  const { result, targets, resumed, executed } = await withDatabase(io, 'apply', async (db) => {
+    let converged;
+    try {
+      converged = await applyAndConverge(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive), registry });
+    } catch (e) {
+      if (e instanceof RegistryPendingError) {
+        const partial = e as RegistryPendingError & { result?: { plan: Plan }; resumed?: ExecutionReport };
+        printSteps(io, partial.resumed, 'earlier apply: ');
+        if (partial.result) io.stdout.write(renderPlanText(partial.result.plan, { color }));
+        printSteps(io, e.report);
+      }
+      throw e;
+    }
+    if (converged.unconfiguredPending > 0) io.stderr.write(c.yellow(`${converged.unconfiguredPending} MLflow step(s) of an earlier apply are pending; set MLFLOW_TRACKING_URI and run labctl apply --resume\n`));
+    const result = converged.result!;
     const targets = await readMirrorTargets(db, changedPrompts(result.plan)).catch((e: Error) => e);
-    return { result, targets };
+    return { result, targets, resumed: converged.resumed, executed: converged.executed };
   });
+  printSteps(io, resumed, 'earlier apply: ');
   if (result.outcome === 'no-op') {
     io.stdout.write(`${c.green('No changes.')} Nothing to apply (revision ${result.plan.revision}).\n`);
   } else {
@@ -88,6 +149,7 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     const s = result.plan.summary;
     io.stdout.write(`${c.green(c.bold('Apply complete:'))} ${s.add} added, ${s.change} changed, ${s.archive} archived. Revision ${result.plan.revision} (run ${result.runId}).\n`);
   }
+  printSteps(io, executed);
   // MLflow is called with the database closed (an embedded one is free for other processes meanwhile).
   if (!(targets instanceof Error) && targets.length > 0 && mlflowConfigured(io.env)) io.stderr.write(c.dim(`Mirroring ${targets.length} prompt${targets.length === 1 ? '' : 's'} to MLflow…\n`));
   const mirror = targets instanceof Error ? targets : await mirrorPrompts(targets, { env: io.env });

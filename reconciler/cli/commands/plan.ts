@@ -7,6 +7,8 @@ import { planAgainst } from '../../apply/apply.js';
 import { planMirrorLines } from '../../apply/mlflow-mirror.js';
 import { repoPathPrefix, resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
+import { registryContextFromEnv, type RegistryContext } from '../../registry/index.js';
+import { countPending } from '../../registry/journal.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/json.js';
@@ -82,7 +84,25 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
         throw e;
       }
     }
-    return withDatabase(io, 'plan', (db) => planAgainst(db, state.resources, { prune, gitSha, now: () => new Date(), locate: state.locate }));
+    let registry: RegistryContext;
+    try {
+      registry = registryContextFromEnv(io.env);
+    } catch (e) {
+      throw new CliError((e as Error).message, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
+    }
+    return withDatabase(io, 'plan', async (db) => {
+      const made = await planAgainst(db, state.resources, { prune, gitSha, now: () => new Date(), locate: state.locate, registry });
+      const pending = await countPending(db);
+      if (pending > 0) {
+        made.plan.diagnostics.push({
+          severity: 'warning',
+          code: 'mlflow-steps-pending',
+          summary: `${pending} MLflow step(s) of an earlier apply are still pending; this plan does not include their effect`,
+          hint: 'labctl apply completes them first (or run labctl apply --resume)',
+        });
+      }
+      return made;
+    });
   };
   const { plan: raw, actual } = await made();
   const guard: Diagnostic[] = massArchives(raw, actual).map((m) => ({

@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors';
+import { countPending } from '../../registry/journal.js';
 import { readStatus } from '../../stores/state.js';
 import { readWatchers } from '../../watch/registry.js';
 import { withDatabase } from '../context.js';
@@ -6,9 +7,14 @@ import { EXIT, useColor, type CliIO } from '../io.js';
 
 /** labctl status: applied revision, last run, counts per kind, drift. */
 export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promise<number> {
-  const { report, target, watchers } = await withDatabase(io, 'status', async (db) => ({ report: await readStatus(db), watchers: await readWatchers(db), target: `${db.engine} ${db.target}` }));
+  const { report, target, watchers, mlflowPending } = await withDatabase(io, 'status', async (db) => ({
+    report: await readStatus(db),
+    watchers: await readWatchers(db),
+    target: `${db.engine} ${db.target}`,
+    mlflowPending: await countPending(db),
+  }));
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ database: target, ...report, watchers }, null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ database: target, ...report, mlflowPending, watchers }, null, 2) + '\n');
     return EXIT.ok;
   }
   const c = createColors(useColor(io));
@@ -24,6 +30,7 @@ export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promi
     for (const k of report.counts) lines.push(`  ${k.kind.padEnd(16)} ${String(k.active).padStart(6)} active${k.archived ? `, ${k.archived} archived` : ''}`);
   }
   lines.push(report.drift.length ? c.yellow(`Drift:     ${report.drift.length} resource(s) edited outside labctl: ${report.drift.map((d) => `${d.kind}/${d.name}`).join(', ')} (labctl apply restores them)`) : 'Drift:     none');
+  if (mlflowPending > 0) lines.push(c.yellow(`MLflow:    ${mlflowPending} step(s) pending from an interrupted apply (labctl apply --resume completes them)`));
   if (watchers.length === 0) lines.push('Watchers:  none running');
   for (const w of watchers) {
     const err = w.lastError ? ` — last error at ${w.lastErrorAt}: ${w.lastError}` : '';

@@ -1,0 +1,95 @@
+/**
+ * Reading what planning needs from MLflow: the managed registered models (one paged search for all
+ * of them), their versions (one search per model, never a request per version), and the runs of the
+ * versions that policies compare. The client caps concurrency itself.
+ */
+import type { Resource } from '../core/types.js';
+import type { Queryable } from '../stores/db.js';
+import type { MlflowClient } from '../stores/mlflow/client.js';
+import { isPromptEntry } from '../stores/mlflow/types.js';
+import { filterLiteral, type ModelVersion, type RegisteredModel } from '../stores/mlflow/types.js';
+import { mlflowNameOf, runsNeeded } from './plan.js';
+import type { ObservedModel, RegistryObservation } from './types.js';
+
+/** A managed model to read: labctl's name and the registered model's name in MLflow. */
+export interface ModelRef {
+  model: string;
+  mlflowName: string;
+}
+
+export function modelRefs(desired: readonly Resource[]): ModelRef[] {
+  return desired.filter((r) => r.kind === 'Model').map((r) => ({ model: r.name, mlflowName: mlflowNameOf(r) }));
+}
+
+/** Below this many models, one GET each is cheaper than paging through every registered model. */
+const SEARCH_THRESHOLD = 4;
+
+function observed(rm: RegisteredModel | undefined, versions: readonly ModelVersion[]): Omit<ObservedModel, 'mlflowName'> {
+  if (!rm) return { exists: false, isPrompt: false, description: '', tags: {}, aliases: {}, versions: [] };
+  return {
+    exists: true,
+    isPrompt: isPromptEntry(rm.tags),
+    description: rm.description,
+    tags: rm.tags,
+    aliases: rm.aliases,
+    versions: versions.map((v) => ({ version: v.version, status: v.status, runId: v.runId, createdAt: v.creationTimestamp, tags: v.tags })),
+  };
+}
+
+/** The registered models and versions of refs, keyed by labctl model name. */
+export async function observeModels(client: MlflowClient, refs: readonly ModelRef[]): Promise<Map<string, ObservedModel>> {
+  const out = new Map<string, ObservedModel>();
+  if (refs.length === 0) return out;
+  const found = new Map<string, RegisteredModel>();
+  if (refs.length >= SEARCH_THRESHOLD) {
+    const wanted = new Set(refs.map((r) => r.mlflowName));
+    for (const rm of await client.searchAllRegisteredModels({})) if (wanted.has(rm.name)) found.set(rm.name, rm);
+  }
+  // Names the search did not return may not exist, or may be prompts (which the search leaves out).
+  await Promise.all(
+    refs
+      .filter((r) => !found.has(r.mlflowName))
+      .map(async (r) => {
+        const rm = await client.getRegisteredModel(r.mlflowName);
+        if (rm) found.set(r.mlflowName, rm);
+      }),
+  );
+  await Promise.all(
+    refs.map(async (r) => {
+      const rm = found.get(r.mlflowName);
+      const versions = rm && !isPromptEntry(rm.tags) ? await client.searchAllModelVersions({ filter: `name = ${filterLiteral(r.mlflowName)}`, maxResults: 10_000 }) : [];
+      out.set(r.model, { mlflowName: r.mlflowName, ...observed(rm, versions) });
+    }),
+  );
+  return out;
+}
+
+/** Latest metric values of runs; null for a run that does not exist (deleted, or a bad run id). */
+export async function observeRuns(client: MlflowClient, runIds: readonly string[]): Promise<Map<string, Record<string, number> | null>> {
+  const out = new Map<string, Record<string, number> | null>();
+  await Promise.all(
+    runIds.map(async (id) => {
+      const run = await client.getRun(id);
+      if (!run) return out.set(id, null);
+      const metrics: Record<string, number> = {};
+      for (const [k, m] of Object.entries(run.metrics)) metrics[k] = m.value;
+      out.set(id, metrics);
+    }),
+  );
+  return out;
+}
+
+/** The version labctl last set each alias to (completed moves only), by `model/alias`. */
+export async function readLastSet(q: Queryable): Promise<Map<string, string>> {
+  const rows = await q.query<{ model: string; alias: string; to_version: string }>(
+    `SELECT DISTINCT ON (model, alias) model, alias, to_version FROM labctl.promotions WHERE status = 'done' ORDER BY model, alias, id DESC`,
+  );
+  return new Map(rows.map((r) => [`${r.model}/${r.alias}`, r.to_version]));
+}
+
+/** Everything planning reads: models and versions, the runs policies compare, labctl's last moves. */
+export async function observeRegistry(client: MlflowClient, q: Queryable, desired: readonly Resource[]): Promise<RegistryObservation> {
+  const [models, lastSet] = await Promise.all([observeModels(client, modelRefs(desired)), readLastSet(q)]);
+  const runs = await observeRuns(client, runsNeeded(desired, models, lastSet));
+  return { models, runs, lastSet };
+}
