@@ -4,6 +4,7 @@ import { readSpecDir, SpecLoader, type DesiredState } from '../load/index.js';
 import { migrate } from '../stores/migrate.js';
 import { openDatabase } from '../stores/open.js';
 import type { Database } from '../stores/db.js';
+import { registryContextFromEnv, type RegistryContext } from '../registry/index.js';
 import { CliError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -38,5 +39,14 @@ export async function withDatabase<T>(io: CliIO, command: string, fn: (db: Datab
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/** How plan and apply reach MLflow: from MLFLOW_TRACKING_URI and its credentials; a bad URI is a user error. */
+export function registryFromEnv(io: CliIO, consequence = ''): RegistryContext {
+  try {
+    return registryContextFromEnv(io.env);
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}${consequence}`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
   }
 }

@@ -83,6 +83,13 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as Plan;
   };
+  /** What a crash between the commit and the MLflow calls leaves: apply() commits the database and the journal, nothing runs the steps. */
+  const applyThenCrash = async () => {
+    const state = new SpecLoader().load(await readSpecDir(ws.dir));
+    await ws.withDb((db) =>
+      apply(db, { desired: state.resources }, { prune: false, gitSha: 'abc123', now: () => new Date(), actor: 'crashed', lockTimeoutMs: 5000, allowMassArchive: false, registry: registryContextFromEnv(env) }),
+    );
+  };
   const decision = (plan: Plan) => plan.registry!.decisions.find((d) => d.policy === 'churn-champion')!;
 
   it('promotes a candidate that passes its gates, records it in Postgres and on the version, and converges', async () => {
@@ -242,11 +249,7 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
   it('completes MLflow steps left pending by a crash between the commit and the MLflow calls (apply --resume, then idempotent)', async () => {
     const [v1] = await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 }, alias: 'challenger' });
     writeSpec();
-    // apply() commits the database and the journal; the process "dies" before running the steps.
-    const state = new SpecLoader().load(await readSpecDir(ws.dir));
-    await ws.withDb((db) =>
-      apply(db, { desired: state.resources }, { prune: false, gitSha: 'abc123', now: () => new Date(), actor: 'crashed', lockTimeoutMs: 5000, allowMassArchive: false, registry: registryContextFromEnv(env) }),
-    );
+    await applyThenCrash();
     expect(await job.alias('champion')).toBeUndefined();
     const pending = await ws.sql<{ status: string }>('SELECT status FROM labctl.mlflow_journal ORDER BY id');
     expect(pending.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
@@ -271,10 +274,7 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
   it('a plain apply first completes steps an earlier apply left pending', async () => {
     const [v1] = await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 }, alias: 'challenger' });
     writeSpec();
-    const state = new SpecLoader().load(await readSpecDir(ws.dir));
-    await ws.withDb((db) =>
-      apply(db, { desired: state.resources }, { prune: false, gitSha: 'abc123', now: () => new Date(), actor: 'crashed', lockTimeoutMs: 5000, allowMassArchive: false, registry: registryContextFromEnv(env) }),
-    );
+    await applyThenCrash();
     const applied = await ws.cli(['apply'], env);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`✓ MLflow: earlier apply: promote ${mlflowName} version ${v1} to champion`);

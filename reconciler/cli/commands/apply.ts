@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
 import { applyAndConverge, RegistryPendingError, resumeJournal } from '../../apply/converge.js';
-import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../../registry/index.js';
+import type { ExecutionReport } from '../../registry/index.js';
 import { InvalidPlanFileError } from '../../apply/errors.js';
 import { changedPrompts, mirrorPrompts, mirrorReportLines, readMirrorTargets, type MirrorReport } from '../../apply/mlflow-mirror.js';
 import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
@@ -10,8 +10,8 @@ import type { Plan, Resource } from '../../core/types.js';
 import type { DesiredState } from '../../load/index.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanText } from '../../render/text.js';
-import { mlflowConfigFromEnv, mlflowConfigured } from '../../stores/mlflow/config.js';
-import { loadDir, withDatabase } from '../context.js';
+import { mlflowConfigured } from '../../stores/mlflow/config.js';
+import { loadDir, registryFromEnv, withDatabase } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -55,12 +55,7 @@ function printSteps(io: CliIO, report: ExecutionReport | undefined, prefix = '')
 
 /** labctl apply --resume: run the MLflow steps earlier applies left pending, nothing else. */
 async function resumeCommand(io: CliIO): Promise<number> {
-  let registry: RegistryContext;
-  try {
-    registry = registryContextFromEnv(io.env);
-  } catch (e) {
-    throw new CliError((e as Error).message, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server)');
-  }
+  const registry = registryFromEnv(io);
   return withDatabase(io, 'apply', async (db) => {
     if (!registry.client) {
       const { unconfiguredPending } = await resumeJournal(db, registry);
@@ -110,13 +105,7 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     locate = loaded.state.locate;
   }
   // An unusable MLFLOW_TRACKING_URI is a configuration error: refuse before touching the database.
-  let registry: RegistryContext;
-  try {
-    mlflowConfigFromEnv(io.env);
-    registry = registryContextFromEnv(io.env);
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}; nothing was applied`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
-  }
+  const registry = registryFromEnv(io, '; nothing was applied');
   const [headSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
   // A saved plan records the commit it was made from; that is what gets applied.
   const planSha = 'plan' in input ? (input.plan as { git_sha?: unknown } | null)?.git_sha : undefined;

@@ -7,14 +7,13 @@ import { planAgainst } from '../../apply/apply.js';
 import { planMirrorLines } from '../../apply/mlflow-mirror.js';
 import { repoPathPrefix, resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
-import { registryContextFromEnv, type RegistryContext } from '../../registry/index.js';
 import { countPending } from '../../registry/journal.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/json.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanText } from '../../render/text.js';
-import { loadDir, withDatabase } from '../context.js';
+import { loadDir, registryFromEnv, withDatabase } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -84,12 +83,7 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
         throw e;
       }
     }
-    let registry: RegistryContext;
-    try {
-      registry = registryContextFromEnv(io.env);
-    } catch (e) {
-      throw new CliError((e as Error).message, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
-    }
+    const registry = registryFromEnv(io);
     return withDatabase(io, 'plan', async (db) => {
       const made = await planAgainst(db, state.resources, { prune, gitSha, now: () => new Date(), locate: state.locate, registry });
       const pending = await countPending(db);
