@@ -304,6 +304,20 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
     });
   });
 
+  it('applies a saved plan with its promotion, and renders the registry section in markdown', async () => {
+    const [v1] = await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 }, alias: 'challenger' });
+    writeSpec();
+    const md = await ws.cli(['plan', '--format', 'markdown', '--out', 'plan.json'], env);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('#### Model registry');
+    expect(md.stdout).toContain(`**churn-champion**: promote version ${v1} (alias challenger) to champion`);
+    expect(md.stdout).toContain('MLflow: 3 steps, 1 promotion.');
+    const applied = await ws.cli(['apply', 'plan.json'], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await job.alias('champion')).toBe(v1);
+    expect((await ws.cli(['plan', '--detailed-exitcode'], env)).code).toBe(0);
+  });
+
   it('refuses a saved plan when MLflow moved since planning (exit 3)', async () => {
     await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 }, alias: 'challenger' });
     writeSpec();
