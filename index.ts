@@ -3,6 +3,7 @@ export { snapshotFromDir, SpecsInvalidError } from './runtime/live/load.js';
 export { openSnapshot, LiveSnapshot, type LiveSnapshotOptions, type LiveHealth } from './runtime/live/live.js';
 export { assign, evaluate, type Assignment, type AssignmentDetail, type AssignmentReason } from './runtime/engine/assign.js';
 export { buildSnapshot, type Snapshot, type CompiledExperiment } from './runtime/engine/snapshot.js';
+export type { ResolvedModel } from './runtime/engine/models.js';
 export { compileCondition, type Attributes } from './runtime/engine/conditions.js';
 export { hashUnit, fnv1a32 } from './runtime/engine/hash.js';
 export { variantRanges, chooseVariant } from './runtime/engine/ranges.js';

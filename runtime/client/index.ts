@@ -6,6 +6,8 @@ export interface ClientAssignment {
   value: unknown;
   inExperiment: boolean;
   reason: string;
+  /** Only when the variant's value references a model (`model: NAME@ALIAS`): the alias resolved to an MLflow version. */
+  model?: { name: string; mlflowName: string; alias: string; version: string | null; uri: string | null };
 }
 
 /** A prompt definition (GET /v1/prompts/{name}). */

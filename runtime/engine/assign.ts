@@ -1,6 +1,7 @@
 import type { Json } from '../../reconciler/core/types.js';
 import type { Attributes } from './conditions.js';
 import { hashWithSeedState } from './hash.js';
+import type { ResolvedModel } from './models.js';
 import type { CompiledExperiment, Snapshot } from './snapshot.js';
 
 /** Why a unit got what it got (DESIGN §5). */
@@ -22,6 +23,11 @@ export interface Assignment {
   value: Json;
   inExperiment: boolean;
   reason: AssignmentReason;
+  /**
+   * Present only when the variant's value references a model (`model: NAME@ALIAS`): the alias
+   * resolved to an MLflow version when the snapshot was built. `value` is returned unchanged.
+   */
+  model?: ResolvedModel;
 }
 
 /** An assignment with the evaluation details `labctl assign` shows. */
@@ -98,14 +104,18 @@ function decide(exp: CompiledExperiment, attributes: Attributes, now: number | u
 export function evaluate(exp: CompiledExperiment, attributes: Attributes, now: number): AssignmentDetail {
   const d = decide(exp, attributes, now);
   const v = exp.variants[d.index]!;
-  return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason, unit: d.unit, hash: d.hash, phase: exp.phase };
+  const out: AssignmentDetail = { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason, unit: d.unit, hash: d.hash, phase: exp.phase };
+  if (v.model !== null) out.model = v.model;
+  return out;
 }
 
 /** Assign with a compiled experiment: the runtime's hot path. Pure given `now` (else the clock, for scheduled experiments). */
 export function assignCompiled(exp: CompiledExperiment, attributes: Attributes, now?: number): Assignment {
   const d = decide(exp, attributes, now);
   const v = exp.variants[d.index]!;
-  return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason };
+  // Two literals, so answers without a model keep the one shape they always had (no extra field, no check beyond this).
+  if (v.model === null) return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason };
+  return { experiment: exp.name, variant: v.key, value: v.value, inExperiment: d.inExperiment, reason: d.reason, model: v.model };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Json, JsonObject } from '../../reconciler/core/types.js';
 import { compileCondition, type Predicate } from './conditions.js';
 import { seedState } from './hash.js';
+import { parseModelRef, resolveModelRef, type ModelAliasMap, type ResolvedModel } from './models.js';
 import { variantRanges, type Range } from './ranges.js';
 
 /** An experiment ready for assignment: ranges computed and targeting compiled once. */
@@ -12,7 +13,7 @@ export interface CompiledExperiment {
   /** seedState(seed): the split hash continues from it (no per-request concatenation). */
   readonly seedState: number;
   readonly phase: number;
-  readonly variants: ReadonlyArray<{ readonly key: string; readonly value: Json }>;
+  readonly variants: readonly CompiledVariant[];
   readonly ranges: readonly Range[];
   readonly condition: Predicate | null;
   readonly layer: { readonly seed: string; readonly seedState: number; readonly range: Range } | null;
@@ -22,6 +23,14 @@ export interface CompiledExperiment {
   /** Whether a schedule bounds it (start or end finite): only then is the clock read. */
   readonly scheduled: boolean;
   readonly overrides: ReadonlyMap<string, number> | null;
+}
+
+/** A variant ready for assignment. */
+export interface CompiledVariant {
+  readonly key: string;
+  readonly value: Json;
+  /** The model its value references (`model: NAME@ALIAS`), resolved when the snapshot was built; null without one. */
+  readonly model: ResolvedModel | null;
 }
 
 /** Immutable state the runtime serves from; swapped whole, never mutated. */
@@ -35,6 +44,17 @@ export interface Snapshot {
   readonly resources: ReadonlyMap<string, ReadonlyMap<string, JsonObject>>;
   /** Every applied version of every prompt (content specs), oldest first; absent for a directory snapshot. */
   readonly promptVersions?: ReadonlyMap<string, ReadonlyArray<{ readonly version: string; readonly spec: JsonObject }>>;
+  /**
+   * What the aliases of managed models point at in MLflow (model → alias → version), as apply last
+   * read or wrote them; absent for a directory snapshot (then only pinned aliases resolve).
+   */
+  readonly modelAliases?: ModelAliasMap;
+}
+
+/** Inputs of a snapshot beyond the specs. */
+export interface SnapshotOptions {
+  /** Versions of model aliases read from MLflow; they win over aliases pinned in Model specs. */
+  modelAliases?: ModelAliasMap;
 }
 
 /** A resource as the snapshot needs it. */
@@ -44,8 +64,18 @@ export interface SnapshotResource {
   spec: JsonObject;
 }
 
-function compileExperiment(name: string, s: JsonObject, holdouts: ReadonlyArray<{ name: string; spec: JsonObject }>): CompiledExperiment {
-  const variants = (s.variants as JsonObject[]).map((v) => ({ key: v.key as string, value: (v.value ?? null) as Json }));
+function compileExperiment(
+  name: string,
+  s: JsonObject,
+  holdouts: ReadonlyArray<{ name: string; spec: JsonObject }>,
+  models: ReadonlyMap<string, JsonObject> | undefined,
+  modelAliases: ModelAliasMap | undefined,
+): CompiledExperiment {
+  const variants = (s.variants as JsonObject[]).map((v): CompiledVariant => {
+    const value = (v.value ?? null) as Json;
+    const ref = parseModelRef(value);
+    return { key: v.key as string, value, model: ref ? resolveModelRef(ref, models?.get(ref.name), modelAliases) : null };
+  });
   const layer = s.layer as { name: string; range: [number, number] } | undefined;
   const schedule = (s.schedule ?? {}) as { start?: string; end?: string };
   const overrides = s.overrides as Record<string, string> | undefined;
@@ -73,8 +103,11 @@ function compileExperiment(name: string, s: JsonObject, holdouts: ReadonlyArray<
   };
 }
 
-/** Build an immutable snapshot from validated specs (desired or applied). */
-export function buildSnapshot(resources: readonly SnapshotResource[], revision: string, createdAt: number = Date.now()): Snapshot {
+/**
+ * Build an immutable snapshot from validated specs (desired or applied). Model references in
+ * variant values are resolved here, once, from options.modelAliases and the Model specs.
+ */
+export function buildSnapshot(resources: readonly SnapshotResource[], revision: string, createdAt: number = Date.now(), options: SnapshotOptions = {}): Snapshot {
   const byKind = new Map<string, Map<string, JsonObject>>();
   for (const r of resources) {
     let m = byKind.get(r.kind);
@@ -84,7 +117,14 @@ export function buildSnapshot(resources: readonly SnapshotResource[], revision: 
   const holdouts = [...(byKind.get('Holdout') ?? new Map<string, JsonObject>()).entries()].map(([name, spec]) => ({ name, spec }));
   const experiments = new Map<string, CompiledExperiment>();
   for (const [name, spec] of [...(byKind.get('Experiment') ?? new Map<string, JsonObject>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    experiments.set(name, compileExperiment(name, spec, holdouts));
+    experiments.set(name, compileExperiment(name, spec, holdouts, byKind.get('Model'), options.modelAliases));
   }
-  return { revision, createdAt, experiments, running: [...experiments.values()].filter((e) => e.running), resources: byKind };
+  return {
+    revision,
+    createdAt,
+    experiments,
+    running: [...experiments.values()].filter((e) => e.running),
+    resources: byKind,
+    modelAliases: options.modelAliases,
+  };
 }

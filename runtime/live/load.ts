@@ -4,6 +4,7 @@ import { specHash } from '../../reconciler/core/hash.js';
 import type { Diagnostic, JsonObject } from '../../reconciler/core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import type { Queryable } from '../../reconciler/stores/db.js';
+import { modelAliasesToken, readModelAliases } from '../../reconciler/stores/model-aliases.js';
 import { readActualState } from '../../reconciler/stores/state.js';
 import { readPromptVersions } from '../../reconciler/stores/tables/prompt.js';
 import { buildSnapshot, type Snapshot } from '../engine/snapshot.js';
@@ -25,17 +26,33 @@ export async function snapshotFromDir(dir: string, loader: SpecLoader = new Spec
   return buildSnapshot(state.resources, revision);
 }
 
-/** The applied revision recorded in the database ('empty' before the first apply). */
-export async function readAppliedRevision(q: Queryable): Promise<string> {
+/** The revision of the applied specs recorded by apply ('empty' before the first apply). */
+async function readSpecRevision(q: Queryable): Promise<string> {
   const rows = await q.query<{ revision: string }>('SELECT revision FROM labctl.state');
   return rows[0]?.revision ?? 'empty';
+}
+
+/**
+ * The revision the runtime serves: the applied specs' revision, followed by `.` and a token of the
+ * model alias versions read from MLflow when there are any (`ef402be589bd.3c9a01f2`). A promotion
+ * moves an alias without changing any spec, so the token is what makes replicas reload for it.
+ */
+export function servedRevision(specRevision: string, aliasToken: string): string {
+  return aliasToken === '' ? specRevision : `${specRevision}.${aliasToken}`;
+}
+
+/** The served revision (see servedRevision) as the database holds it now; what replicas poll. */
+export async function readAppliedRevision(q: Queryable): Promise<string> {
+  const [revision, aliases] = await Promise.all([readSpecRevision(q), readModelAliases(q)]);
+  return servedRevision(revision, modelAliasesToken(aliases));
 }
 
 /** A snapshot of the applied (non-archived) state, read consistently in one repeatable-read transaction. */
 export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }): Promise<Snapshot> {
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const revision = await readAppliedRevision(tx);
+    const specRevision = await readSpecRevision(tx);
+    const modelAliases = await readModelAliases(tx);
     const actual = (await readActualState(tx)).filter((a) => !a.archived);
     const versions = new Map<string, Array<{ version: string; spec: JsonObject }>>();
     for (const v of await readPromptVersions(tx)) {
@@ -43,6 +60,6 @@ export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryabl
       list.push({ version: v.version, spec: { ...v.content, version: v.version } });
       versions.set(v.name, list);
     }
-    return { ...buildSnapshot(actual, revision), promptVersions: versions };
+    return { ...buildSnapshot(actual, servedRevision(specRevision, modelAliasesToken(modelAliases)), Date.now(), { modelAliases }), promptVersions: versions };
   });
 }

@@ -11,7 +11,7 @@ import {
 import type { EventEmitter } from 'node:events';
 import { assignCompiled } from '../engine/assign.js';
 import type { Snapshot } from '../engine/snapshot.js';
-import { contextAttributes, openFeatureReason } from './reasons.js';
+import { contextAttributes, flagMetadata, openFeatureReason } from './reasons.js';
 
 /** Where the provider reads assignments from: a static snapshot or a live one (`openSnapshot`). */
 export interface ProviderSource {
@@ -52,7 +52,7 @@ export class LabctlProvider implements Provider {
       value: a.value as T,
       variant: a.variant ?? undefined,
       reason: openFeatureReason(a.reason),
-      flagMetadata: { experiment: exp.name, inExperiment: a.inExperiment, revision: snap.revision, labctlReason: a.reason },
+      flagMetadata: flagMetadata(exp.name, a, snap.revision),
     };
   }
 

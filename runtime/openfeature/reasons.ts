@@ -1,4 +1,4 @@
-import type { AssignmentReason } from '../engine/assign.js';
+import type { Assignment, AssignmentReason } from '../engine/assign.js';
 
 /** OpenFeature resolution reasons (as strings, shared by the provider and OFREP). */
 export type OpenFeatureReason = 'SPLIT' | 'TARGETING_MATCH' | 'DEFAULT' | 'DISABLED' | 'ERROR';
@@ -24,4 +24,21 @@ export function contextAttributes(context: Record<string, unknown>, unit: string
   const key = context.targetingKey;
   if (unit && context[unit] === undefined && typeof key === 'string' && key !== '') return { ...context, [unit]: key };
   return context;
+}
+
+/**
+ * OpenFeature flag metadata of an assignment (OFREP `metadata`, the provider's `flagMetadata`).
+ * Values are strings, numbers and booleans only, so a referenced model is flattened into
+ * `modelName`, `modelAlias` and, when the alias resolved, `modelVersion` and `modelUri`.
+ */
+export function flagMetadata(experiment: string, a: Assignment, revision: string): Record<string, string | boolean> {
+  const m: Record<string, string | boolean> = { experiment, inExperiment: a.inExperiment, revision, labctlReason: a.reason };
+  const model = a.model;
+  if (model) {
+    m.modelName = model.name;
+    m.modelAlias = model.alias;
+    if (model.version !== null) m.modelVersion = model.version;
+    if (model.uri !== null) m.modelUri = model.uri;
+  }
+  return m;
 }

@@ -4,7 +4,7 @@ import type { Attributes } from '../engine/conditions.js';
 import type { CompiledExperiment, Snapshot } from '../engine/snapshot.js';
 import type { ExposureWriter } from '../exposures/writer.js';
 import type { LiveHealth } from '../live/live.js';
-import { contextAttributes, openFeatureReason } from '../openfeature/reasons.js';
+import { contextAttributes, flagMetadata, openFeatureReason } from '../openfeature/reasons.js';
 import { fnv1a32 } from '../engine/hash.js';
 import { canonicalJson } from '../../reconciler/core/hash.js';
 import type { JsonObject } from '../../reconciler/core/types.js';
@@ -41,7 +41,9 @@ export function getAssign(ctx: HandlerContext, res: ServerResponse, name: string
   const { attributes, params } = queryAttributes(query, RESERVED);
   const a = assignCompiled(exp, attributes, ctx.now());
   expose(ctx, exp, a, attributes, snap.revision, params.log !== 'false' && params.log !== '0');
-  sendJson(res, 200, { revision: snap.revision, experiment: name, variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason }, snap.revision);
+  const body: Record<string, unknown> = { revision: snap.revision, experiment: name, variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason };
+  if (a.model) body.model = a.model;
+  sendJson(res, 200, body, snap.revision);
 }
 
 /** POST /v1/assign {"attributes":{…},"experiments":[…]?,"log":bool?} */
@@ -67,7 +69,9 @@ export async function postAssign(ctx: HandlerContext, req: IncomingMessage, res:
     }
     const a = assignCompiled(exp, attributes, now);
     expose(ctx, exp, a, attributes, snap.revision, log);
-    assignments[name] = { variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason };
+    assignments[name] = a.model
+      ? { variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason, model: a.model }
+      : { variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason };
   }
   sendJson(res, 200, { revision: snap.revision, assignments }, snap.revision);
 }
@@ -86,7 +90,7 @@ function ofrepResult(exp: CompiledExperiment, a: Assignment, revision: string) {
     value: a.value,
     reason: openFeatureReason(a.reason),
     variant: a.variant,
-    metadata: { experiment: exp.name, inExperiment: a.inExperiment, revision, labctlReason: a.reason },
+    metadata: flagMetadata(exp.name, a, revision),
   };
 }
 

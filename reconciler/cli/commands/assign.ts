@@ -1,5 +1,8 @@
 import { createColors } from 'picocolors';
 import { evaluate, unitValue } from '../../../runtime/engine/assign.js';
+import { aliasSpec, type ResolvedModel } from '../../../runtime/engine/models.js';
+import type { Snapshot } from '../../../runtime/engine/snapshot.js';
+import type { JsonObject } from '../../core/types.js';
 import { snapshotFromDir, SpecsInvalidError } from '../../../runtime/live/load.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
 import { resolve } from 'node:path';
@@ -23,6 +26,22 @@ function parseAttributes(text: string | undefined): Record<string, unknown> {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CliError('--attributes must be a JSON object', `write --attributes '{"country":"NL"}'`);
   return v as Record<string, unknown>;
+}
+
+/**
+ * Where an offline answer's model version comes from. Offline, only aliases pinned in the Model spec
+ * resolve; the others are read from MLflow by apply and resolved by the runtime.
+ */
+function describeModel(m: ResolvedModel, snap: Snapshot): string {
+  const ref = `${m.name}@${m.alias}`;
+  const spec = snap.resources.get('Model')?.get(m.name);
+  if (!spec) return `${ref} → unresolved: model "${m.name}" is not declared`;
+  if (m.version !== null) return `${ref} → version ${m.version} (${m.uri}; pinned in the Model spec)`;
+  const declared = aliasSpec(spec, m.alias);
+  const policy = typeof declared?.policy === 'string' ? declared.policy : undefined;
+  const candidateOf = [...(snap.resources.get('PromotionPolicy')?.entries() ?? [])].find(([, p]) => p.model === m.name && (p.candidate as JsonObject | undefined)?.alias === m.alias)?.[0];
+  const why = policy ? `alias moved by policy ${policy}` : candidateOf ? `candidate alias of policy ${candidateOf}` : 'alias not pinned in the Model spec';
+  return `${ref} → resolved at runtime from MLflow (${why})`;
 }
 
 /** labctl assign EXPERIMENT: offline evaluation from the YAML in --dir, with the reason and hash. */
@@ -53,6 +72,7 @@ export async function assignCommand(io: CliIO, experiment: string, flags: Assign
   const lines = [
     `${c.bold(experiment)} → ${c.green(d.variant ?? '(none)')}  ${d.inExperiment ? 'in experiment' : c.yellow('not in experiment')} (reason: ${d.reason})`,
     `  value:  ${JSON.stringify(d.value)}`,
+    ...(d.model ? [`  model:  ${describeModel(d.model, snap)}`] : []),
     `  unit:   ${exp.unit} = ${unitValue(exp, attributes) === null ? c.yellow('(missing)') : JSON.stringify(unitValue(exp, attributes))}`,
   ];
   if (d.hash !== null) lines.push(`  hash:   ${d.hash.toFixed(4)} (seed ${JSON.stringify(exp.seed)}, phase ${exp.phase})`);
