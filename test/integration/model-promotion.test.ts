@@ -8,6 +8,8 @@ import { registryContextFromEnv } from '../../reconciler/registry/index.js';
 import { MlflowClient } from '../../reconciler/stores/mlflow/index.js';
 import { readModelAliases } from '../../reconciler/stores/model-aliases.js';
 import { Reconciler } from '../../reconciler/watch/reconciler.js';
+import { assign } from '../../runtime/engine/assign.js';
+import { loadAppliedSnapshot } from '../../runtime/live/load.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';
 import { closedPort, requireMlflow, uniqueName } from '../helpers/mlflow.js';
 import { modelYaml, TrainingJob } from '../helpers/mlflow-models.js';
@@ -302,6 +304,37 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
         await r.stop();
       }
     });
+  });
+
+  it('canary: an experiment variant referencing churn@challenger is served the version MLflow resolves, and follows a new challenger', async () => {
+    const [, v2] = await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 } }, { metrics: { val_auc: 0.85, latency_p95_ms: 140 }, alias: 'challenger' });
+    writeSpec();
+    ws.write(
+      'experiments/churn-canary.yaml',
+      [
+        'kind: Experiment',
+        'name: churn-canary',
+        'status: running',
+        'variants:',
+        '  - { key: champion, weight: 90, value: { model: churn@champion } }',
+        '  - { key: challenger, weight: 10, value: { model: churn@challenger } }',
+        'overrides: { qa-1: challenger, qa-2: champion }',
+      ].join('\n') + '\n',
+    );
+    expect((await ws.cli(['apply'], env)).code).toBe(0);
+    const served = async () => {
+      const snap = await ws.withDb((db) => loadAppliedSnapshot(db));
+      return { challenger: assign(snap, 'churn-canary', { user_id: 'qa-1' }).model, champion: assign(snap, 'churn-canary', { user_id: 'qa-2' }).model };
+    };
+    const first = await served();
+    expect(first.challenger).toEqual({ name: 'churn', mlflowName, alias: 'challenger', version: v2, uri: `models:/${mlflowName}/${v2}` });
+    expect(first.champion?.version).toBe(v2);
+    // The training job registers a new challenger; the next apply records it and the runtime follows.
+    const [v3] = await job.register({ metrics: { val_auc: 0.851, latency_p95_ms: 140 }, alias: 'challenger' });
+    expect((await ws.cli(['apply'], env)).code).toBe(0);
+    const second = await served();
+    expect(second.challenger?.version).toBe(v3);
+    expect(second.champion?.version).toBe(v2);
   });
 
   it('applies a saved plan with its promotion, and renders the registry section in markdown', async () => {
