@@ -53,7 +53,8 @@ export interface RegistryPlanResult {
  * an unreachable server throws its MlflowError (plan fails with that one line).
  */
 export async function planRegistryState(
-  q: Queryable,
+  /** The state store, for labctl's last alias moves (drift); undefined for `plan --base`. */
+  q: Queryable | undefined,
   desired: readonly Resource[],
   ctx: RegistryContext,
   opts: { nowMs: number; actual: readonly ActualResource[] },

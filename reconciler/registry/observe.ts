@@ -87,9 +87,12 @@ export async function readLastSet(q: Queryable): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [`${r.model}/${r.alias}`, r.to_version]));
 }
 
-/** Everything planning reads: models and versions, the runs policies compare, labctl's last moves. */
-export async function observeRegistry(client: MlflowClient, q: Queryable, desired: readonly Resource[]): Promise<RegistryObservation> {
-  const [models, lastSet] = await Promise.all([observeModels(client, modelRefs(desired)), readLastSet(q)]);
+/**
+ * Everything planning reads: models and versions, the runs policies compare, labctl's last moves
+ * (none without a database, as for `plan --base`: drift is then not detected).
+ */
+export async function observeRegistry(client: MlflowClient, q: Queryable | undefined, desired: readonly Resource[]): Promise<RegistryObservation> {
+  const [models, lastSet] = await Promise.all([observeModels(client, modelRefs(desired)), q ? readLastSet(q) : new Map<string, string>()]);
   const runs = await observeRuns(client, runsNeeded(desired, models, lastSet));
   return { models, runs, lastSet };
 }

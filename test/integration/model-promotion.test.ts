@@ -12,6 +12,8 @@ import { assign } from '../../runtime/engine/assign.js';
 import { loadAppliedSnapshot } from '../../runtime/live/load.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';
 import { closedPort, requireMlflow, uniqueName } from '../helpers/mlflow.js';
+import { cli } from '../helpers/cli.js';
+import { createRepo } from '../helpers/git.js';
 import { modelYaml, TrainingJob } from '../helpers/mlflow-models.js';
 import { requirePostgres } from '../helpers/postgres.js';
 
@@ -335,6 +337,18 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
     const second = await served();
     expect(second.challenger?.version).toBe(v3);
     expect(second.champion?.version).toBe(v2);
+  });
+
+  it('plan --base shows the promotion decision in a pull request, with no database', async () => {
+    const [v1] = await job.register({ metrics: { val_auc: 0.83, latency_p95_ms: 150 }, alias: 'challenger' });
+    const repo = createRepo({ samples: false });
+    repo.write('models/churn.yaml', modelYaml({ name: 'churn', mlflowName, tags: { team: 'growth' } }));
+    repo.commit('the model, without a policy');
+    repo.write('models/churn.yaml', modelYaml({ name: 'churn', mlflowName, tags: { team: 'growth' }, policy: { name: 'churn-champion', metrics: ['val_auc >= 0.9'] } }));
+    const r = await cli(['plan', '--base', 'HEAD', '--format', 'markdown'], { cwd: repo.dir, env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`**churn-champion**: version ${v1} (alias challenger) is blocked`);
+    expect(r.stdout).toMatch(/✗ val_auc 0\.83\d* ≥ 0\.9/);
   });
 
   it('applies a saved plan with its promotion, and renders the registry section in markdown', async () => {

@@ -8,6 +8,8 @@ import { planMirrorLines } from '../../apply/mlflow-mirror.js';
 import { repoPathPrefix, resolveGitSha } from '../../apply/provenance.js';
 import { KINDS } from '../../kinds/index.js';
 import { countPending } from '../../registry/journal.js';
+import { planRegistryState, type RegistryContext } from '../../registry/index.js';
+import { problemToDiagnostic } from '../../core/pointer.js';
 import { GitRefError, readSpecsAtRef, SpecLoader, type DesiredState } from '../../load/index.js';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../render/diagnostics.js';
 import { renderPlanJson } from '../../render/json.js';
@@ -35,7 +37,7 @@ export function renderPlan(plan: Plan, format: string, color: boolean, dirPrefix
 }
 
 /** The specs at a git ref, as if they were the applied state: a plan for a pull request with no database. */
-async function planAgainstRef(dir: string, ref: string, desired: DesiredState, prune: boolean, gitSha: string): Promise<{ plan: Plan; actual: ActualResource[] }> {
+async function planAgainstRef(dir: string, ref: string, desired: DesiredState, prune: boolean, gitSha: string, registryCtx: RegistryContext): Promise<{ plan: Plan; actual: ActualResource[] }> {
   const base = await readSpecsAtRef(dir, ref);
   const baseState = new SpecLoader().load(base.files);
   const actual: ActualResource[] = baseState.resources.map((r) => ({
@@ -48,7 +50,14 @@ async function planAgainstRef(dir: string, ref: string, desired: DesiredState, p
     gitSha: base.commit,
     appliedAt: '',
   }));
-  const plan = diff(desired.resources, actual, { prune, gitSha, now: new Date().toISOString(), kinds: KINDS, locate: desired.locate });
+  const now = new Date();
+  const plan = diff(desired.resources, actual, { prune, gitSha, now: now.toISOString(), kinds: KINDS, locate: desired.locate });
+  // Promotions are worth reviewing in the pull request too: MLflow is read when it is configured.
+  const registry = await planRegistryState(undefined, desired.resources, registryCtx, { nowMs: now.getTime(), actual });
+  if (registry) {
+    plan.registry = registry.registry;
+    for (const { resource, problem } of registry.problems) plan.diagnostics.push(problemToDiagnostic(problem, desired.locate(resource, problem.path)));
+  }
   const baseErrors = baseState.diagnostics.filter((d) => d.severity === 'error').length;
   if (baseErrors > 0) {
     plan.diagnostics.push({
@@ -77,7 +86,7 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
   const made = async (): Promise<{ plan: Plan; actual: ActualResource[] }> => {
     if (flags.base) {
       try {
-        return await planAgainstRef(dir, flags.base, state, prune, gitSha);
+        return await planAgainstRef(dir, flags.base, state, prune, gitSha, registryFromEnv(io));
       } catch (e) {
         if (e instanceof GitRefError) throw new CliError(e.message, e.hint);
         throw e;
