@@ -21,8 +21,13 @@ export function modelRefs(desired: readonly Resource[]): ModelRef[] {
   return desired.filter((r) => r.kind === 'Model').map((r) => ({ model: r.name, mlflowName: mlflowNameOf(r) }));
 }
 
-/** Below this many models, one GET each is cheaper than paging through every registered model. */
-const SEARCH_THRESHOLD = 4;
+/**
+ * Below this many models, one GET each is cheaper than a search page (up to 1000 entries of a
+ * registry that may hold many models labctl does not manage).
+ */
+const SEARCH_THRESHOLD = 20;
+/** Search pages read per this many managed models; names still missing afterwards are fetched one by one. */
+const MODELS_PER_PAGE = 100;
 
 function observed(rm: RegisteredModel | undefined, versions: readonly ModelVersion[]): Omit<ObservedModel, 'mlflowName'> {
   if (!rm) return { exists: false, isPrompt: false, description: '', tags: {}, aliases: {}, versions: [] };
@@ -42,8 +47,16 @@ export async function observeModels(client: MlflowClient, refs: readonly ModelRe
   if (refs.length === 0) return out;
   const found = new Map<string, RegisteredModel>();
   if (refs.length >= SEARCH_THRESHOLD) {
+    // A bounded number of pages: on a registry of many unmanaged models, paging through all of it
+    // would cost more than the GETs it saves.
     const wanted = new Set(refs.map((r) => r.mlflowName));
-    for (const rm of await client.searchAllRegisteredModels({})) if (wanted.has(rm.name)) found.set(rm.name, rm);
+    let pageToken: string | undefined;
+    for (let page = 0; page < Math.ceil(refs.length / MODELS_PER_PAGE); page++) {
+      const r = await client.searchRegisteredModels({ maxResults: 1000, pageToken });
+      for (const rm of r.registeredModels) if (wanted.has(rm.name)) found.set(rm.name, rm);
+      if (!r.nextPageToken || found.size === wanted.size) break;
+      pageToken = r.nextPageToken;
+    }
   }
   // Names the search did not return may not exist, or may be prompts (which the search leaves out).
   await Promise.all(
