@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apply } from '../../reconciler/apply/apply.js';
 import type { Plan } from '../../reconciler/core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { registryContextFromEnv } from '../../reconciler/registry/index.js';
+import { observeModels, registryContextFromEnv } from '../../reconciler/registry/index.js';
 import { MlflowClient } from '../../reconciler/stores/mlflow/index.js';
 import { readModelAliases } from '../../reconciler/stores/model-aliases.js';
 import { Reconciler } from '../../reconciler/watch/reconciler.js';
@@ -482,5 +482,27 @@ describe('models without a reachable MLflow', () => {
     const a = await ws!.cli(['apply'], { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' });
     expect(a.code).toBe(1);
     expect(await ws!.sql('SELECT 1 FROM labctl.models')).toEqual([]);
+  });
+});
+
+describe('reading many models from MLflow', () => {
+  it('one search page finds 25 managed models; a prompt entry and a missing name are told apart by GET', async (ctx) => {
+    ctx.skip(!MLFLOW, 'TEST_MLFLOW_URI unavailable');
+    const client = new MlflowClient({ trackingUri: MLFLOW! });
+    // Names that sort first, so the first search page holds them on a server shared with other runs.
+    const prefix = uniqueName('0many');
+    const names = Array.from({ length: 25 }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
+    await Promise.all(names.slice(0, 23).map((name) => client.createRegisteredModel({ name, tags: { team: 'bench' } })));
+    await client.createRegisteredModel({ name: names[23]!, tags: { 'mlflow.prompt.is_prompt': 'true' } });
+    // names[24] does not exist.
+    client.resetStats();
+    const observed = await observeModels(client, names.map((n, i) => ({ model: `m${i}`, mlflowName: n })));
+    expect([...observed.values()].filter((o) => o.exists && !o.isPrompt).map((o) => o.mlflowName).sort()).toEqual(names.slice(0, 23));
+    expect(observed.get('m23')).toMatchObject({ exists: true, isPrompt: true, versions: [] });
+    expect(observed.get('m24')).toMatchObject({ exists: false });
+    const by = client.stats.byEndpoint;
+    expect(by['GET /api/2.0/mlflow/registered-models/get']).toBe(2);
+    expect(by['GET /api/2.0/mlflow/registered-models/search'] ?? 0).toBeGreaterThanOrEqual(1);
+    expect(by['GET /api/2.0/mlflow/model-versions/search']).toBe(23);
   });
 });
