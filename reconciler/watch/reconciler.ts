@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ApplyResult } from '../apply/apply.js';
-import { applyAndConverge } from '../apply/converge.js';
+import { applyAndConverge, RegistryPendingError } from '../apply/converge.js';
+import { MlflowError } from '../stores/mlflow/errors.js';
 import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../registry/index.js';
 import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
 import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../apply/mlflow-mirror.js';
@@ -128,8 +129,10 @@ export class Reconciler extends EventEmitter {
       if (errors.length > 0) throw new TerminalReconcileError(`specs are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); keeping the last applied state`, desired.diagnostics);
       const [actor, gitSha] = await Promise.all([this.opts.actor(), this.opts.gitSha()]);
       let result: ApplyResult;
-      try {
-        const converged = await applyAndConverge(this.opts.db, { desired: desired.resources }, {
+      /** MLflow could not be read or written: the database was applied without the registry; retry it. */
+      let registryDown: Error | undefined;
+      const run = (registry: RegistryContext) =>
+        applyAndConverge(this.opts.db, { desired: desired.resources }, {
           prune: this.opts.prune ?? false,
           gitSha,
           actor,
@@ -137,9 +140,21 @@ export class Reconciler extends EventEmitter {
           locate: desired.locate,
           lockTimeoutMs: this.opts.lockTimeoutMs ?? 30_000,
           allowMassArchive: false,
-          registry: this.registry(),
+          registry,
           signal: this.mirrorAbort.signal,
         });
+      try {
+        let converged;
+        try {
+          converged = await run(this.registry());
+        } catch (e) {
+          // An MLflow outage must not hold up experiments and prompts: apply them without the
+          // registry (nothing is journaled for it) and retry the models with backoff.
+          const down = (e instanceof MlflowError && !e.isNotFound && !e.isAlreadyExists && (e.retryable || e.isAuthError)) || (e instanceof RegistryPendingError && !e.applied);
+          if (!down) throw e;
+          registryDown = e as Error;
+          converged = await run({});
+        }
         this.logSteps(converged.resumed);
         this.logSteps(converged.executed);
         result = converged.result!;
@@ -149,6 +164,21 @@ export class Reconciler extends EventEmitter {
         throw e;
       }
       this.status.lastAppliedRevision = result.plan.revision;
+      if (registryDown) {
+        this.status.state = 'Stalled';
+        this.status.lastError = `MLflow: ${registryDown.message.split('\n')[0]}; the database is applied, models and policies are retried`;
+        this.status.lastErrorAt = new Date().toISOString();
+        this.terminal = false;
+        this.emit('applied', result);
+        this.scheduleMirror(result.plan);
+        if (!this.stopped) {
+          const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
+          this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+          this.opts.log?.(`${this.status.lastError}; retrying in ${(delay / 1000).toFixed(1)}s`);
+          this.trigger(delay);
+        }
+        return;
+      }
       this.status.state = 'Ready';
       this.status.lastError = null;
       this.status.lastErrorAt = null;

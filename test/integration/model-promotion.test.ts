@@ -472,6 +472,34 @@ describe('models without a reachable MLflow', () => {
     expect(await ws!.sql('SELECT name, mlflow_name FROM labctl.models')).toEqual([{ name: 'churn', mlflow_name: 'churn_classifier' }]);
   });
 
+  it('the watch reconciler applies experiments while MLflow is down, reports it, and retries the models', async () => {
+    ws!.write('experiments/button.yaml', 'kind: Experiment\nname: button\nstatus: running\nvariants:\n  - { key: a, weight: 1 }\n  - { key: b, weight: 1 }\n');
+    const port = await closedPort();
+    await ws!.withDb(async (db) => {
+      const logs: string[] = [];
+      const r = new Reconciler({
+        db,
+        load: async () => new SpecLoader().load(await readSpecDir(ws!.dir)),
+        actor: async () => 'watcher',
+        gitSha: async () => 'unknown',
+        env: { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
+        log: (l) => logs.push(l),
+        maxBackoffMs: 60_000,
+      });
+      try {
+        await r.reconcileNow();
+        expect(r.status.state).toBe('Stalled');
+        expect(r.status.lastError).toMatch(/^MLflow: cannot reach MLflow at .*; the database is applied, models and policies are retried$/);
+        expect(r.status.lastAppliedRevision).toBeTruthy();
+        expect(await db.query('SELECT name FROM labctl.experiments')).toEqual([{ name: 'button' }]);
+        expect(await db.query('SELECT name FROM labctl.models')).toEqual([{ name: 'churn' }]);
+        expect(logs.join('\n')).toMatch(/models and policies are retried; retrying in/);
+      } finally {
+        await r.stop();
+      }
+    });
+  });
+
   it('fails plan with a one-line reason when MLflow is set but unreachable, and applies nothing', async () => {
     const port = await closedPort();
     const r = await ws!.cli(['plan'], { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' });
