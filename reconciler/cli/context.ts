@@ -47,6 +47,6 @@ export function registryFromEnv(io: CliIO, consequence = ''): RegistryContext {
   try {
     return registryContextFromEnv(io.env);
   } catch (e) {
-    throw new CliError(`${(e as Error).message}${consequence}`, 'fix MLFLOW_TRACKING_URI (an http(s) URL of the tracking server), or unset it to skip MLflow');
+    throw new CliError(`${(e as Error).message}${consequence}`, 'fix the MLFLOW_* setting it names (MLFLOW_TRACKING_URI is the http(s) URL of the tracking server), or unset MLFLOW_TRACKING_URI to skip MLflow');
   }
 }

@@ -68,7 +68,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const models = program.command('models').description('models and promotions managed in MLflow');
   models
     .command('history')
-    .description('the promotion trail of a model: every alias move labctl made, newest first (rollback: git revert + labctl apply)')
+    .description('the promotion trail of a model: every alias move labctl made, newest first (rolling back: docs/model-promotion.md)')
     .argument('<model>', 'Model name (as in the spec)')
     .option('--alias <alias>', 'only moves of this alias')
     .option('--limit <n>', 'at most this many moves', '100')

@@ -59,7 +59,7 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     blocks.push('\n');
   }
   // The registry section goes right after the table: promotions matter more than field diffs.
-  if (plan.registry) blocks.push(renderRegistryMarkdown(plan.registry));
+  if (plan.registry) blocks.push('\n' + renderRegistryMarkdown(plan.registry));
   for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
   const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}</sub>\n`;
   let out = summary;

@@ -9,6 +9,7 @@ import { resolveActor, resolveGitSha } from '../../apply/provenance.js';
 import type { Plan, Resource } from '../../core/types.js';
 import type { DesiredState } from '../../load/index.js';
 import { renderDiagnosticsText } from '../../render/diagnostics.js';
+import { renderRegistryText } from '../../render/registry.js';
 import { renderPlanText } from '../../render/text.js';
 import { mlflowConfigured } from '../../stores/mlflow/config.js';
 import { loadDir, registryFromEnv, withDatabase } from '../context.js';
@@ -133,6 +134,11 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   printSteps(io, resumed, 'earlier apply: ');
   if (result.outcome === 'no-op') {
     io.stdout.write(`${c.green('No changes.')} Nothing to apply (revision ${result.plan.revision}).\n`);
+    // Why nothing moved in MLflow (a blocked promotion, drift that is only reported) is worth saying.
+    const registry = result.plan.registry;
+    if (registry && (registry.status === 'skipped' || registry.decisions.some((d) => d.outcome !== 'current') || registry.notes.length > 0)) {
+      io.stdout.write(renderRegistryText(registry, c).join('\n') + '\n');
+    }
   } else {
     io.stdout.write(renderPlanText(result.plan, { color }));
     const s = result.plan.summary;
