@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 /** The CLI under test; LABCTL_BENCH_DIST selects another build (before/after comparisons). */
-export const BIN = process.env.LABCTL_BENCH_DIST ? join(process.env.LABCTL_BENCH_DIST, 'reconciler/cli/bin.js') : fileURLToPath(new URL('../dist/reconciler/cli/bin.js', import.meta.url));
+export const BIN = process.env.LABCTL_BENCH_DIST ? join(process.env.LABCTL_BENCH_DIST, 'cli/bin.js') : fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 export const median = (xs) => {
@@ -17,7 +17,7 @@ export const median = (xs) => {
 };
 
 /**
- * Run `node dist/reconciler/cli/bin.js ...args` once; returns wall time (ms), CPU time of the child
+ * Run `node dist/cli/bin.js ...args` once; returns wall time (ms), CPU time of the child
  * (user + sys, ms, from /usr/bin/time when available), peak RSS (MB), exit code and output size.
  */
 export function runCliOnce(args, { cwd, env }) {

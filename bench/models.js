@@ -85,11 +85,11 @@ const mlflowVersion = await fetch(new URL('version', base), { signal: AbortSigna
   .then((r) => (r.ok ? r.text() : undefined))
   .catch(() => undefined);
 
-const { MlflowClient } = await import('../dist/reconciler/stores/mlflow/client.js');
-const { registeredModelFromWire } = await import('../dist/reconciler/stores/mlflow/types.js');
-const { planRegistryState, planRegistry, modelRefs, runsNeeded, readLastSet } = await import('../dist/reconciler/registry/index.js');
+const { MlflowClient } = await import('../dist/adapters/mlflow/client.js');
+const { registeredModelFromWire } = await import('../dist/adapters/mlflow/types.js');
+const { planRegistryState, planRegistry, modelRefs, runsNeeded, readLastSet } = await import('../dist/reconciler/plan/registry.js');
 const { readSpecDir, SpecLoader } = await import('../dist/reconciler/load/index.js');
-const { openDatabase, migrate } = await import('../dist/reconciler/stores/index.js');
+const { openDatabase, migrate } = await import('../dist/adapters/db/index.js');
 
 /** A client whose fetch also records the time to response headers per endpoint. */
 function instrumentedClient() {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compilePrompt } from '../dist/runtime/prompts/catalog.js';
-import { promptKind } from '../dist/reconciler/kinds/prompt.js';
+import { compilePrompt } from '../dist/kinds/prompt/catalog.js';
+import { promptKind } from '../dist/kinds/prompt/kind.js';
 import { nodeJson, startProcess, startServe, stopProcess } from './procs.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

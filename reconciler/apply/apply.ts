@@ -1,31 +1,25 @@
-import { diff, fingerprint, hasChanges, massArchives, revisionAfter, summarise } from '../core/diff.js';
-import type { ActualResource, Plan, Resource, SourceRange } from '../core/types.js';
-import { PLAN_FORMAT_VERSION } from '../core/types.js';
-import { KINDS } from '../kinds/index.js';
-import type { Database, Queryable } from '../stores/db.js';
-import { lockTransaction } from '../stores/locks.js';
-import { readActualState, recordRun, setAppliedRevision, writeChanges, type RunOutcome } from '../stores/state.js';
-import { problemToDiagnostic } from '../core/pointer.js';
-import { planRegistryState, staleRegistryModels, writeJournal, type RegistryContext } from '../registry/index.js';
-import { readModelAliases, replaceModelAliases } from '../stores/model-aliases.js';
+import { fingerprint, hasChanges, massArchives, revisionAfter, summarise } from '../../core/diff.js';
+import type { ActualResource, Diagnostic, Plan, Resource } from '../../core/types.js';
+import { PLAN_FORMAT_VERSION } from '../../core/types.js';
+import type { Database, Queryable } from '../../core/db.js';
+import { lockTransaction } from '../../adapters/db/locks.js';
+import { readActualState, recordRun, setAppliedRevision, writeChanges, type RunOutcome } from '../../adapters/state/state.js';
+import { makePlan, type MadePlan, type PlanDesired, type PlanOptions } from '../plan/pipeline.js';
+import { staleRegistryModels, type RegistryContext } from '../plan/registry.js';
+import { writeJournal } from '../../adapters/state/journal.js';
+import { readModelAliases, replaceModelAliases } from '../../adapters/state/model-aliases.js';
 import { GuardRefusedError, InvalidPlanFileError, PlanRejectedError, StalePlanError } from './errors.js';
 
-/** NOTIFY channel that tells every runtime replica a new revision is applied. */
-export const CHANGES_CHANNEL = 'labctl_changes';
+import { CHANGES_CHANNEL } from '../../core/channels.js';
 
-export interface PlanOptions {
-  prune: boolean;
-  /** Plan the model registry too (see ApplyOptions.registry). */
-  registry?: RegistryContext;
-  gitSha: string;
-  now: () => Date;
-  locate?: (resource: Resource, path: ReadonlyArray<string | number>) => SourceRange | undefined;
-}
+export { CHANGES_CHANNEL };
 
 export interface ApplyOptions extends PlanOptions {
   actor: string;
   lockTimeoutMs: number;
   allowMassArchive: boolean;
+  /** Points a plan-time problem into the resource's YAML, when sources are known. */
+  locate?: PlanDesired['locate'];
   /** Hook for crash tests: runs inside the transaction after the writes, before commit. */
   beforeCommit?: () => Promise<void>;
   /**
@@ -41,17 +35,12 @@ export interface ApplyResult {
   runId: string;
 }
 
+/** What to apply: desired resources (planned inside the transaction) or a saved plan. */
+export type ApplyInput = { desired: readonly Resource[]; diagnostics?: readonly Diagnostic[] } | { plan: Plan };
+
 /** Plan desired against the actual state read from q (and, with opts.registry, against MLflow). */
-export async function planAgainst(q: Queryable, desired: readonly Resource[], opts: PlanOptions): Promise<{ plan: Plan; actual: ActualResource[]; aliases?: Map<string, Record<string, string>> }> {
-  const actual = await readActualState(q);
-  const now = opts.now();
-  const plan = diff(desired, actual, { prune: opts.prune, gitSha: opts.gitSha, now: now.toISOString(), kinds: KINDS, locate: opts.locate });
-  if (!opts.registry) return { plan, actual };
-  const registry = await planRegistryState(q, desired, opts.registry, { nowMs: now.getTime(), actual });
-  if (!registry) return { plan, actual };
-  plan.registry = registry.registry;
-  for (const { resource, problem } of registry.problems) plan.diagnostics.push(problemToDiagnostic(problem, opts.locate?.(resource, problem.path)));
-  return { plan, actual, aliases: registry.aliases };
+export async function planAgainst(q: Queryable, desired: readonly Resource[], opts: PlanOptions & { locate?: PlanDesired['locate'] }): Promise<MadePlan> {
+  return makePlan({ kind: 'database', q }, { resources: desired, locate: opts.locate }, opts);
 }
 
 /**
@@ -121,7 +110,7 @@ function refuseMassArchive(plan: Plan, actual: readonly ActualResource[], allowe
  * Converge the database on the desired state (or apply a saved plan) in one transaction under the
  * apply lock. Nothing is written unless everything is; NOTIFY is delivered on commit.
  */
-export async function apply(db: Database, input: { desired: readonly Resource[] } | { plan: Plan }, opts: ApplyOptions): Promise<ApplyResult> {
+export async function apply(db: Database, input: ApplyInput, opts: ApplyOptions): Promise<ApplyResult> {
   let plan: Plan | undefined;
   let outcome: RunOutcome = 'failed';
   try {
@@ -150,7 +139,7 @@ export async function apply(db: Database, input: { desired: readonly Resource[] 
           throw e;
         }
       } else {
-        ({ plan, actual, aliases } = await planAgainst(tx, input.desired, opts));
+        ({ plan, actual, aliases } = await makePlan({ kind: 'database', q: tx }, { resources: input.desired, diagnostics: input.diagnostics, locate: opts.locate }, opts));
         declared = new Set(input.desired.filter((r) => r.kind === 'Model').map((r) => r.name));
       }
       const errors = plan.diagnostics.filter((d) => d.severity === 'error');

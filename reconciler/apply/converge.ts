@@ -2,11 +2,10 @@
  * Apply with the model registry: finish the MLflow steps an earlier apply left pending, apply (which
  * plans the registry and journals its steps in the same transaction), then run the new steps.
  */
-import type { Plan, Resource } from '../core/types.js';
-import { executeJournal, type ExecutionReport, type RegistryContext } from '../registry/index.js';
-import { countPending } from '../registry/journal.js';
-import type { Database } from '../stores/db.js';
-import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
+import { executeJournal, type ExecutionReport, type RegistryContext } from '../plan/registry.js';
+import { countPending } from '../../adapters/state/journal.js';
+import type { Database } from '../../core/db.js';
+import { apply, type ApplyInput, type ApplyOptions, type ApplyResult } from './apply.js';
 
 /** MLflow steps are still pending after trying to run them (MLflow down, credentials refused). */
 export class RegistryPendingError extends Error {
@@ -52,7 +51,7 @@ export async function resumeJournal(db: Database, ctx: RegistryContext, opts: { 
  */
 export async function applyAndConverge(
   db: Database,
-  input: { desired: readonly Resource[] } | { plan: Plan },
+  input: ApplyInput,
   opts: ApplyOptions & { registry: RegistryContext; signal?: AbortSignal },
 ): Promise<ConvergeResult> {
   const { report: resumed, unconfiguredPending } = await resumeJournal(db, opts.registry, { signal: opts.signal });

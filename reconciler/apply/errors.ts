@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../core/types.js';
+import type { Diagnostic } from '../../core/types.js';
 
 /** The plan cannot be applied as it stands: a user error with diagnostics (exit 1). */
 export class PlanRejectedError extends Error {

@@ -1,6 +1,7 @@
-export { apply, planAgainst, checkPlanFile, CHANGES_CHANNEL, type ApplyOptions, type ApplyResult, type PlanOptions } from './apply.js';
+export { apply, planAgainst, checkPlanFile, CHANGES_CHANNEL, type ApplyOptions, type ApplyResult, type ApplyInput } from './apply.js';
+export { makePlan, observe, assemble, type PlanOptions, type PlanBase, type PlanDesired, type MadePlan, type Observation } from '../plan/pipeline.js';
 export { PlanRejectedError, StalePlanError, GuardRefusedError, InvalidPlanFileError } from './errors.js';
-export { resolveActor, resolveGitSha } from './provenance.js';
+export { resolveActor, resolveGitSha } from '../../adapters/git/provenance.js';
 export {
   mirrorAfterApply,
   mirrorPrompts,
@@ -15,4 +16,4 @@ export {
   type MirrorResult,
   type MirrorStatus,
   type MirrorTarget,
-} from './mlflow-mirror.js';
+} from '../external/prompt-mirror.js';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findSpecFiles } from './files.js';
+import { findSpecFiles } from '../../adapters/files/spec-files.js';
 import type { SpecFile } from './validate.js';
 
 export { SpecLoader, type DesiredState, type SpecFile, ruleContext, sortDiagnostics } from './validate.js';
-export { findSpecFiles, parseIgnore, isSpecFilePath } from './files.js';
-export { readSpecsAtRef, GitRefError } from './git-source.js';
+export { findSpecFiles, parseIgnore, isSpecFilePath } from '../../adapters/files/spec-files.js';
+export { readSpecsAtRef, GitRefError } from '../../adapters/git/specs-at-ref.js';
 export { locate, toPointer, fromPointer } from './locate.js';
 
 /** Read every spec file under dir; unreadable files carry their error instead of bytes. */

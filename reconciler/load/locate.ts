@@ -1,6 +1,6 @@
-export { toPointer, fromPointer } from '../core/pointer.js';
+export { toPointer, fromPointer } from '../../core/pointer.js';
 import { isMap, isPair, isScalar, isSeq, type Node, type Scalar } from 'yaml';
-import type { SourceRange } from '../core/types.js';
+import type { SourceRange } from '../../core/types.js';
 import { rangeAt, type ParsedDocument } from './parse.js';
 
 /**

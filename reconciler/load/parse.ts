@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import jsyaml from 'js-yaml';
 import { LineCounter, parseAllDocuments, parseDocument, visit, type Document, type YAMLError } from 'yaml';
-import type { Diagnostic, JsonObject, SourceRange } from '../core/types.js';
+import type { Diagnostic, JsonObject, SourceRange } from '../../core/types.js';
 
 /** Larger spec files are refused: split them (a 10,000-experiment repository stays far below this per file). */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { didYouMean } from '../core/suggest.js';
+import { didYouMean } from '../../core/suggest.js';
 
 export { didYouMean };
-import type { Diagnostic, JsonObject } from '../core/types.js';
-import type { KindDef } from '../kinds/types.js';
-import { packageRoot } from '../paths.js';
+import type { Diagnostic, JsonObject } from '../../core/types.js';
+import type { KindDef } from '../../kinds/types.js';
+import { packageRoot } from '../../adapters/paths.js';
 import { fromPointer, locate } from './locate.js';
 import type { ParsedDocument } from './parse.js';
 

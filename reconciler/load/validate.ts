@@ -1,17 +1,13 @@
-import type { Diagnostic, Resource, SourceRange } from '../core/types.js';
-import { KINDS, kindByName } from '../kinds/index.js';
-import type { RuleContext } from '../kinds/types.js';
+import type { Diagnostic, Resource, SourceRange } from '../../core/types.js';
+import { KINDS, kindByName } from '../../kinds/index.js';
+import type { RuleContext } from '../../kinds/types.js';
 import { locate } from './locate.js';
-import { problemToDiagnostic, toPointer } from '../core/pointer.js';
+import { problemToDiagnostic, toPointer } from '../../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
 import { describeValue, didYouMean, SchemaValidator } from './schema.js';
 
-/** A spec file as delivered by a source: its bytes, or why they could not be read. */
-export interface SpecFile {
-  path: string;
-  bytes?: Buffer;
-  error?: string;
-}
+export type { SpecFile } from '../../core/types.js';
+import type { SpecFile } from '../../core/types.js';
 
 /** The desired state read from specs, with diagnostics and a way to point into the sources. */
 export interface DesiredState {

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import type { Diagnostic } from '../core/types.js';
+import type { Diagnostic } from '../../core/types.js';
 
 /** Diagnostics for a terminal: code, position, path and hint; never a stack trace. */
 export function renderDiagnosticsText(ds: readonly Diagnostic[], opts: { color: boolean }): string {

@@ -1,4 +1,4 @@
-import type { Plan } from '../core/types.js';
+import type { Plan } from '../../core/types.js';
 
 /** The plan as JSON: the same data `--out` writes and `apply PLAN_FILE` reads. */
 export function renderPlanJson(plan: Plan): string {

@@ -1,4 +1,4 @@
-import type { Change, Plan } from '../core/types.js';
+import type { Change, Plan } from '../../core/types.js';
 import { registrySummaryLine, renderRegistryMarkdown } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';
 

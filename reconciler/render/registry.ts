@@ -1,6 +1,6 @@
 /** The model-registry section of a plan, for the terminal and for pull-request comments. Pure. */
 import { createColors } from 'picocolors';
-import type { GateResult, PromotionDecision, RegistryPlan, RegistryStep } from '../registry/types.js';
+import type { GateResult, PromotionDecision, RegistryPlan, RegistryStep } from '../../core/registry.js';
 
 type Paint = Pick<ReturnType<typeof createColors>, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan' | 'magenta'>;
 const plain: Paint = createColors(false);

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import type { Change, Plan } from '../core/types.js';
+import type { Change, Plan } from '../../core/types.js';
 import { renderDiagnosticsText } from './diagnostics.js';
 import { registrySummaryLine, renderRegistryText } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';

@@ -1,4 +1,4 @@
-import type { Change, Json, ReassignmentImpact } from '../core/types.js';
+import type { Change, Json, ReassignmentImpact } from '../../core/types.js';
 
 /** Compact one-line rendering of a JSON value, cut at max characters. */
 export function showValue(v: Json | undefined, max = 120): string {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Database, DbSession } from '../stores/db.js';
-import { LOCK_CLASS, LOCKS } from '../stores/locks.js';
+import type { Database, DbSession } from '../../core/db.js';
+import { LOCK_CLASS, LOCKS } from '../../adapters/db/locks.js';
 
 /**
  * Leader election among watchers on one database: the leader holds a session advisory lock on a

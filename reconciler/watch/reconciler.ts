@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { ApplyResult } from '../apply/apply.js';
 import { applyAndConverge, RegistryPendingError } from '../apply/converge.js';
-import { MlflowError } from '../stores/mlflow/errors.js';
-import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../registry/index.js';
+import { MlflowError } from '../../adapters/mlflow/errors.js';
+import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../plan/registry.js';
 import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
-import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../apply/mlflow-mirror.js';
-import type { Diagnostic, Plan } from '../core/types.js';
-import { mlflowConfigured } from '../stores/mlflow/config.js';
+import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../external/prompt-mirror.js';
+import type { Diagnostic, Plan } from '../../core/types.js';
+import { mlflowConfigured } from '../../adapters/mlflow/config.js';
 import type { DesiredState } from '../load/validate.js';
-import type { Database } from '../stores/db.js';
-import { stateRevision } from '../core/diff.js';
-import { specHash } from '../core/hash.js';
+import type { Database } from '../../core/db.js';
+import { stateRevision } from '../../core/diff.js';
+import { specHash } from '../../core/hash.js';
 
 /** Input that cannot succeed until it changes (invalid specs, refused plans): no retry. */
 export class TerminalReconcileError extends Error {
@@ -132,7 +132,7 @@ export class Reconciler extends EventEmitter {
       /** MLflow could not be read or written: the database was applied without the registry; retry it. */
       let registryDown: Error | undefined;
       const run = (registry: RegistryContext) =>
-        applyAndConverge(this.opts.db, { desired: desired.resources }, {
+        applyAndConverge(this.opts.db, { desired: desired.resources, diagnostics: desired.diagnostics }, {
           prune: this.opts.prune ?? false,
           gitSha,
           actor,

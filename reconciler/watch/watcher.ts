@@ -1,15 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { FSWatcher } from 'chokidar';
 import { readSpecDir, SpecLoader } from '../load/index.js';
-import type { Database } from '../stores/db.js';
-import { watchSpecDir } from './dir-watcher.js';
-import { redactGitUrl, type GitSpecSource } from './git-source.js';
+import type { Database } from '../../core/db.js';
+import { watchSpecDir } from '../../adapters/files/dir-watcher.js';
+import { redactGitUrl, type GitSpecSource } from '../../adapters/git/branch-source.js';
 import { LeaderElection } from './leader.js';
 import { Reconciler, type ReconcileStatus } from './reconciler.js';
-import { WatcherRegistry } from './registry.js';
+import { WatcherRegistry } from '../../adapters/state/watchers.js';
 
-/** NOTIFY channel on which POST /v1/reconcile (from any process) asks the leader to reconcile now. */
-export const RECONCILE_CHANNEL = 'labctl_reconcile';
+import { RECONCILE_CHANNEL } from '../../core/channels.js';
 
 /** The useful line of a git error (simple-git messages start with progress output like "Cloning into …"). */
 function gitErrorReason(e: Error): string {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../reconciler/stores/db.js';
+import type { Queryable } from '../../core/db.js';
 
 /** One first exposure of a unit to an experiment phase. */
 export interface Exposure {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { CHANGES_CHANNEL } from '../../reconciler/apply/apply.js';
-import type { Database } from '../../reconciler/stores/db.js';
-import { migrate } from '../../reconciler/stores/migrate.js';
-import { openDatabase } from '../../reconciler/stores/open.js';
-import type { Snapshot } from '../engine/snapshot.js';
+import { CHANGES_CHANNEL } from '../../core/channels.js';
+import type { Database } from '../../core/db.js';
+import { migrate } from '../../adapters/db/migrate.js';
+import { openDatabase } from '../../adapters/db/open.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { loadAppliedSnapshot, readAppliedRevision } from './load.js';
 
 export interface LiveSnapshotOptions {

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { stateRevision } from '../../reconciler/core/diff.js';
-import { specHash } from '../../reconciler/core/hash.js';
-import type { Diagnostic, JsonObject } from '../../reconciler/core/types.js';
+import { stateRevision } from '../../core/diff.js';
+import { specHash } from '../../core/hash.js';
+import type { Diagnostic, JsonObject } from '../../core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import type { Queryable } from '../../reconciler/stores/db.js';
-import { modelAliasesToken, readModelAliases } from '../../reconciler/stores/model-aliases.js';
-import { readActualState } from '../../reconciler/stores/state.js';
-import { readPromptVersions } from '../../reconciler/stores/tables/prompt.js';
-import { buildSnapshot, type Snapshot } from '../engine/snapshot.js';
+import type { Queryable } from '../../core/db.js';
+import { modelAliasesToken, readModelAliases } from '../../adapters/state/model-aliases.js';
+import { readActualState } from '../../adapters/state/state.js';
+import { readPromptVersions } from '../../kinds/prompt/table.js';
+import { buildSnapshot, type Snapshot } from '../../engine/assignment/snapshot.js';
 
 /** The specs in a directory do not validate; carries the diagnostics. */
 export class SpecsInvalidError extends Error {

@@ -9,9 +9,9 @@ import {
   type ResolutionDetails,
 } from '@openfeature/server-sdk';
 import type { EventEmitter } from 'node:events';
-import { assignCompiled } from '../engine/assign.js';
-import type { Snapshot } from '../engine/snapshot.js';
-import { contextAttributes, flagMetadata, openFeatureReason } from './reasons.js';
+import { assignCompiled } from '../../engine/assignment/assign.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
+import { contextAttributes, flagMetadata, openFeatureReason } from '../../kinds/experiment/openfeature-reasons.js';
 
 /** Where the provider reads assignments from: a static snapshot or a live one (`openSnapshot`). */
 export interface ProviderSource {

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Database } from '../../reconciler/stores/db.js';
-import { readWatchers } from '../../reconciler/watch/registry.js';
-import { RECONCILE_CHANNEL } from '../../reconciler/watch/watcher.js';
-import type { SnapshotSource } from './handlers.js';
-import { HttpError, sendError, sendJson } from './http.js';
+import type { IncomingMessage } from 'node:http';
+import type { Database } from '../../core/db.js';
+import { readWatchers } from '../../adapters/state/watchers.js';
+import { RECONCILE_CHANNEL } from '../../core/channels.js';
+import { HttpError, sendError, sendJson } from '../../core/http.js';
+import type { KindRoute, SnapshotSource } from '../../kinds/routes.js';
 
 export interface AdminRoutesOptions {
   db: Database;
@@ -49,10 +49,12 @@ export function webhookAuthorized(headers: IncomingMessage['headers'], body: Buf
 }
 
 /** GET /v1/status (watchers and the served snapshot) and POST /v1/reconcile (webhook, bearer token). */
-export function adminRoutes(opts: AdminRoutesOptions) {
-  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
-    if (path === '/v1/status') {
-      if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', '/v1/status accepts GET');
+export function adminRoutes(opts: AdminRoutesOptions): KindRoute[] {
+  const status: KindRoute = {
+    name: 'status',
+    method: 'GET',
+    path: '/v1/status',
+    async handle(_ctx, { res }) {
       const watchers = await readWatchers(opts.db).catch(() => null);
       const leader = watchers?.find((w) => w.leader);
       const health = opts.source?.health();
@@ -65,30 +67,33 @@ export function adminRoutes(opts: AdminRoutesOptions) {
         served: health ? { revision: health.revision, status: health.status, snapshotAgeSeconds: Math.round(health.ageSeconds * 10) / 10 } : null,
         watchers: watchers ?? [],
       });
-      return true;
-    }
-    if (path === '/v1/reconcile') {
-      if (!opts.token) {
-        sendError(res, new HttpError(404, 'not_found', 'the reconcile webhook is off; set LABCTL_ADMIN_TOKEN to enable it'));
-        return true;
-      }
-      if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', '/v1/reconcile accepts POST');
+    },
+  };
+  if (!opts.token) {
+    const off = (): KindRoute['handle'] => (_ctx, { res }) => sendError(res, new HttpError(404, 'not_found', 'the reconcile webhook is off; set LABCTL_ADMIN_TOKEN to enable it'));
+    return [status, { name: 'reconcile', method: 'POST', path: '/v1/reconcile', handle: off() }, { name: 'reconcile', method: 'GET', path: '/v1/reconcile', handle: off() }];
+  }
+  const token = opts.token;
+  const reconcile: KindRoute = {
+    name: 'reconcile',
+    method: 'POST',
+    path: '/v1/reconcile',
+    async handle(_ctx, { req, res }) {
       const body = await readRaw(req);
-      if (!webhookAuthorized(req.headers, body, opts.token)) {
+      if (!webhookAuthorized(req.headers, body, token)) {
         opts.log?.(`webhook: rejected a request without a valid token from ${req.socket.remoteAddress ?? 'unknown'}`);
         res.setHeader('www-authenticate', 'Bearer');
         sendError(res, new HttpError(401, 'unauthorized', 'missing or wrong credentials (Authorization: Bearer, X-Gitlab-Token or X-Hub-Signature-256)'));
-        return true;
+        return;
       }
       const watchers = await readWatchers(opts.db);
       if (watchers.length === 0) {
         sendError(res, new HttpError(503, 'no_watcher', 'no labctl watch (or labctl up) is running on this database, so nothing would reconcile'));
-        return true;
+        return;
       }
       await opts.db.query('SELECT pg_notify($1, $2)', [RECONCILE_CHANNEL, 'webhook']);
       sendJson(res, 202, { status: 'accepted', message: 'the leader watcher will fetch and reconcile now' });
-      return true;
-    }
-    return false;
+    },
   };
+  return [status, reconcile];
 }

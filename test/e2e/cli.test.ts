@@ -9,7 +9,7 @@ import { createWorkspace, engines, useWorkspace, type Workspace } from '../helpe
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-// End to end: the built CLI (dist/reconciler/cli/bin.js) as a user runs it, in a fresh process.
+// End to end: the built CLI (dist/cli/bin.js) as a user runs it, in a fresh process.
 assertFreshBuild();
 const ENGINES = await engines();
 

@@ -3,10 +3,10 @@
 // Needs the built CLI (`npx tsc -p .`).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assign } from '../../runtime/engine/assign.js';
-import type { Snapshot } from '../../runtime/engine/snapshot.js';
+import { assign } from '../../engine/assignment/assign.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { snapshotFromDir } from '../../runtime/live/load.js';
-import { MAX_BODY_BYTES } from '../../runtime/server/http.js';
+import { MAX_BODY_BYTES } from '../../core/http.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { apply } from '../../dist/reconciler/apply/index.js';
 import { readSpecDir, SpecLoader } from '../../dist/reconciler/load/index.js';
-import { migrate, openDatabase } from '../../dist/reconciler/stores/index.js';
+import { migrate, openDatabase } from '../../dist/adapters/db/index.js';
 
 const dir = resolve(process.argv[2] ?? '.');
 const state = new SpecLoader().load(await readSpecDir(dir));

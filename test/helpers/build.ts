@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SOURCE_DIRS } from './source-dirs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,9 +19,9 @@ function* sources(dir: string): Generator<string> {
  * may be edited while tests run), naming the files so a confusing failure can be traced to it.
  */
 export function assertFreshBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'reconciler', 'cli', 'bin.js'))) throw new Error('dist/reconciler/cli/bin.js is missing; run `npx tsc -p .` first');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) throw new Error('dist/cli/bin.js is missing; run `npx tsc -p .` first');
   const stale: string[] = [];
-  for (const top of ['reconciler', 'runtime']) {
+  for (const top of SOURCE_DIRS) {
     const dir = join(ROOT, top);
     if (!existsSync(dir)) continue;
     for (const src of sources(dir)) {

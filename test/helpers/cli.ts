@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../reconciler/cli/main.js';
+import { runCli } from '../../cli/main.js';
 
 /** Path of the built CLI (npm test builds before running vitest). */
-export const BIN = fileURLToPath(new URL('../../dist/reconciler/cli/bin.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
 export interface CliResult {
   code: number;

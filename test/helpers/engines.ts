@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
-import { openDatabase, type Database } from '../../reconciler/stores/index.js';
+import { openDatabase, type Database } from '../../adapters/db/index.js';
 import { cli, spawnCli, type CliResult } from './cli.js';
 import { createTestDatabase, requirePostgres } from './postgres.js';
 

@@ -2,7 +2,7 @@
 // prints "ready <pid>" once the database is open.
 //
 //   node test/helpers/hold-pglite.mjs
-import { openDatabase } from '../../dist/reconciler/stores/index.js';
+import { openDatabase } from '../../dist/adapters/db/index.js';
 
 const db = await openDatabase({ cwd: process.cwd(), applicationName: 'labctl hold-test' });
 await db.query('SELECT 1');

@@ -1,4 +1,4 @@
-import { MlflowClient } from '../../reconciler/stores/mlflow/index.js';
+import { MlflowClient } from '../../adapters/mlflow/index.js';
 import { uniqueName } from './mlflow.js';
 
 /**

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JsonObject } from '../../reconciler/core/types.js';
+import type { JsonObject } from '../../core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import type { Workspace } from './engines.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LOCKS, LOCK_CLASS } from '../../reconciler/stores/locks.js';
+import { LOCKS, LOCK_CLASS } from '../../adapters/db/locks.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, engines, waitFor, type Workspace } from '../helpers/engines.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Database } from '../../reconciler/stores/index.js';
+import type { Database } from '../../adapters/db/index.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { spawnHelper, type Helper } from '../helpers/labctl-process.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadMigrations } from '../../reconciler/stores/index.js';
+import { loadMigrations } from '../../adapters/db/index.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MlflowClient, MlflowError, type Run } from '../../reconciler/stores/mlflow/index.js';
+import { MlflowClient, MlflowError, type Run } from '../../adapters/mlflow/index.js';
 import { requireMlflow, uniqueName } from '../helpers/mlflow.js';
 
 // The typed MLflow client against a real `mlflow server` (CI starts one and sets TEST_MLFLOW_URI;

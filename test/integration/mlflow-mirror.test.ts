@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MirrorReport } from '../../reconciler/apply/mlflow-mirror.js';
+import type { MirrorReport } from '../../reconciler/external/prompt-mirror.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { MlflowClient } from '../../reconciler/stores/mlflow/index.js';
+import { MlflowClient } from '../../adapters/mlflow/index.js';
 import { Reconciler } from '../../reconciler/watch/reconciler.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';
 import { closedPort, requireMlflow, sendJson, startStub, uniqueName } from '../helpers/mlflow.js';

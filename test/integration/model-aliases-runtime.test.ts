@@ -5,11 +5,11 @@
 // Specs are applied for real (no MLflow: models are skipped in MLflow but their specs are stored);
 // the alias rows are written here as apply writes them. Needs the built CLI (`npx tsc -p .`).
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANGES_CHANNEL } from '../../reconciler/apply/apply.js';
-import type { Database } from '../../reconciler/stores/db.js';
-import { modelAliasesToken, readModelAliases, replaceModelAliases } from '../../reconciler/stores/model-aliases.js';
-import { openDatabase } from '../../reconciler/stores/open.js';
-import { hashUnit } from '../../runtime/engine/hash.js';
+import { CHANGES_CHANNEL } from '../../core/channels.js';
+import type { Database } from '../../core/db.js';
+import { modelAliasesToken, readModelAliases, replaceModelAliases } from '../../adapters/state/model-aliases.js';
+import { openDatabase } from '../../adapters/db/open.js';
+import { hashUnit } from '../../engine/assignment/hash.js';
 import { LiveSnapshot } from '../../runtime/live/live.js';
 import { readAppliedRevision } from '../../runtime/live/load.js';
 import { assertFreshBuild } from '../helpers/build.js';

@@ -2,13 +2,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apply } from '../../reconciler/apply/apply.js';
-import type { Plan } from '../../reconciler/core/types.js';
+import type { Plan } from '../../core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { observeModels, registryContextFromEnv } from '../../reconciler/registry/index.js';
-import { MlflowClient } from '../../reconciler/stores/mlflow/index.js';
-import { readModelAliases } from '../../reconciler/stores/model-aliases.js';
+import { observeModels, registryContextFromEnv } from '../../reconciler/plan/registry.js';
+import { MlflowClient } from '../../adapters/mlflow/index.js';
+import { readModelAliases } from '../../adapters/state/model-aliases.js';
 import { Reconciler } from '../../reconciler/watch/reconciler.js';
-import { assign } from '../../runtime/engine/assign.js';
+import { assign } from '../../engine/assignment/assign.js';
 import { loadAppliedSnapshot } from '../../runtime/live/load.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';
 import { closedPort, requireMlflow, uniqueName } from '../helpers/mlflow.js';

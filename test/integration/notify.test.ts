@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apply, CHANGES_CHANNEL, type ApplyOptions } from '../../reconciler/apply/index.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { migrate, openDatabase, type Database } from '../../reconciler/stores/index.js';
+import { migrate, openDatabase, type Database } from '../../adapters/db/index.js';
 import { createWorkspace, engines, waitFor, type Workspace } from '../helpers/engines.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.

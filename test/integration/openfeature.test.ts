@@ -10,9 +10,9 @@ import { OpenFeature, ProviderEvents, type Client, type EvaluationContext, type 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apply } from '../../reconciler/apply/index.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { migrate, openDatabase, type Database } from '../../reconciler/stores/index.js';
-import { assign } from '../../runtime/engine/assign.js';
-import type { Snapshot } from '../../runtime/engine/snapshot.js';
+import { migrate, openDatabase, type Database } from '../../adapters/db/index.js';
+import { assign } from '../../engine/assignment/assign.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { LiveSnapshot, type LiveHealth } from '../../runtime/live/live.js';
 import { snapshotFromDir } from '../../runtime/live/load.js';
 import { LabctlProvider } from '../../runtime/openfeature/index.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Database } from '../../reconciler/stores/index.js';
+import { openDatabase, type Database } from '../../adapters/db/index.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { spawnHelper, type Helper } from '../helpers/labctl-process.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';

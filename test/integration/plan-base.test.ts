@@ -4,7 +4,7 @@
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Change, Plan } from '../../reconciler/core/types.js';
+import type { Change, Plan } from '../../core/types.js';
 import { cli } from '../helpers/cli.js';
 import { createWorkspace, SAMPLES, type Workspace } from '../helpers/engines.js';
 import { createRepo, disposeGitDirs, tempDir, type TempRepo } from '../helpers/git.js';

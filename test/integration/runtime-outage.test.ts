@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assign } from '../../runtime/engine/assign.js';
+import { assign } from '../../engine/assignment/assign.js';
 import { snapshotFromDir } from '../../runtime/live/load.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';

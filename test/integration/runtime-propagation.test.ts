@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apply } from '../../reconciler/apply/index.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
-import { migrate, openDatabase, type Database } from '../../reconciler/stores/index.js';
+import { migrate, openDatabase, type Database } from '../../adapters/db/index.js';
 import { LiveSnapshot } from '../../runtime/live/live.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';

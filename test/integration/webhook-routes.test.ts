@@ -4,12 +4,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../reconciler/stores/db.js';
-import { migrate } from '../../reconciler/stores/migrate.js';
-import { openDatabase } from '../../reconciler/stores/open.js';
-import { WatcherRegistry } from '../../reconciler/watch/registry.js';
-import { RECONCILE_CHANNEL } from '../../reconciler/watch/watcher.js';
+import type { Database } from '../../core/db.js';
+import { migrate } from '../../adapters/db/migrate.js';
+import { openDatabase } from '../../adapters/db/open.js';
+import { WatcherRegistry } from '../../adapters/state/watchers.js';
+import { RECONCILE_CHANNEL } from '../../core/channels.js';
 import { adminRoutes } from '../../runtime/server/admin.js';
+import { Router } from '../../runtime/server/router.js';
+import { dispatch } from '../../runtime/server/server.js';
 
 const TOKEN = 'hook-secret';
 
@@ -23,8 +25,8 @@ describe('POST /v1/reconcile on the embedded database', () => {
     db = await openDatabase({ cwd: mkdtempSync(`${tmpdir()}/labctl-hook-`) });
     await migrate(db);
     await db.listen(RECONCILE_CHANNEL, (p) => notified.push(p));
-    const routes = adminRoutes({ db, token: TOKEN });
-    server = createServer((req, res) => void routes(req, res, (req.url ?? '').split('?')[0]!).then((handled) => handled || res.writeHead(404).end()));
+    const router = new Router(adminRoutes({ db, token: TOKEN }));
+    server = createServer((req, res) => void dispatch(router, undefined, req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

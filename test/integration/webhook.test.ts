@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WatcherRow } from '../../reconciler/watch/registry.js';
+import type { WatcherRow } from '../../adapters/state/watchers.js';
 import { cli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/engines.js';
 import { createRemote, disposeGitDirs, tempDir, type Remote } from '../helpers/git.js';

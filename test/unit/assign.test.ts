@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../reconciler/core/types.js';
-import { assign, evaluate, type Assignment, type AssignmentReason } from '../../runtime/engine/assign.js';
-import { hashUnit } from '../../runtime/engine/hash.js';
-import { buildSnapshot, type Snapshot, type SnapshotResource } from '../../runtime/engine/snapshot.js';
+import type { JsonObject } from '../../core/types.js';
+import { assign, evaluate, type Assignment, type AssignmentReason } from '../../engine/assignment/assign.js';
+import { hashUnit } from '../../engine/assignment/hash.js';
+import { buildSnapshot, type Snapshot, type SnapshotResource } from '../../engine/assignment/snapshot.js';
 import { snapshotFromDir } from '../../runtime/live/load.js';
 
 // ---------------------------------------------------------------------------------------------
-// Specs as reconciler/kinds/experiment.ts `normalise` produces them.
+// Specs as kinds/experiment/kind.ts `normalise` produces them.
 
 const CONTROL = { color: 'grey' };
 const GREEN = { color: 'green' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCondition, FIELD_OPERATORS, LOGICAL_OPERATORS } from '../../runtime/engine/operators.js';
+import { checkCondition, FIELD_OPERATORS, LOGICAL_OPERATORS } from '../../core/conditions/operators.js';
 
 type Found = Array<[path: Array<string | number>, message: RegExp]>;
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { evalCondition } from '@growthbook/growthbook';
 import { describe, expect, it, vi } from 'vitest';
-import { compileCondition } from '../../runtime/engine/conditions.js';
-import { checkCondition, FIELD_OPERATORS, LOGICAL_OPERATORS } from '../../runtime/engine/operators.js';
+import { compileCondition } from '../../core/conditions/conditions.js';
+import { checkCondition, FIELD_OPERATORS, LOGICAL_OPERATORS } from '../../core/conditions/operators.js';
 
 type Vector = [name: string, condition: unknown, attributes: Record<string, unknown>, expected: boolean];
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecLoader, readSpecDir } from '../../reconciler/load/index.js';
-import { assign } from '../../runtime/engine/assign.js';
+import { assign } from '../../engine/assignment/assign.js';
 import { snapshotFromDir } from '../../runtime/live/load.js';
 
 // The normative Experiment of DESIGN §3, verbatim, plus the Layer and Metrics it references.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { actualRevision, diff, fingerprint, hasChanges, massArchives, revisionAfter, stateRevision, summarise, type DiffOptions } from '../../reconciler/core/diff.js';
-import { specHash } from '../../reconciler/core/hash.js';
-import type { ActualResource, Change, JsonObject, Resource } from '../../reconciler/core/types.js';
-import { KINDS } from '../../reconciler/kinds/index.js';
+import { actualRevision, diff, fingerprint, hasChanges, massArchives, revisionAfter, stateRevision, summarise, type DiffOptions } from '../../core/diff.js';
+import { specHash } from '../../core/hash.js';
+import type { ActualResource, Change, JsonObject, Resource } from '../../core/types.js';
+import { KINDS } from '../../kinds/index.js';
 
 const NOW = '2026-01-02T03:04:05.000Z';
 const opts = (o: Partial<DiffOptions> = {}): DiffOptions => ({ prune: false, gitSha: 'abc123', now: NOW, kinds: KINDS, ...o });

@@ -2,7 +2,7 @@
 // temporary and backup files, hidden and tool folders do not.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isEditorTempFile, isSpecPath } from '../../reconciler/watch/dir-watcher.js';
+import { isEditorTempFile, isSpecPath } from '../../adapters/files/dir-watcher.js';
 
 describe('isEditorTempFile', () => {
   it.each([
@@ -76,7 +76,7 @@ describe('isSpecPath', () => {
   });
 
   it('agrees with the loader on which files are specs (every spec path the watcher ignores, the loader ignores)', async () => {
-    const { isSpecFilePath } = await import('../../reconciler/load/files.js');
+    const { isSpecFilePath } = await import('../../adapters/files/spec-files.js');
     for (const rel of ['checkout.yaml', 'team/checkout.yml', '.hidden.yaml', '.idea/w.yaml', 'node_modules/x.yaml', 'dist/x.yaml', 'checkout.yaml~', '.checkout.yaml.swp', 'notes.txt']) {
       if (isSpecFilePath(rel, [])) expect(isSpecPath(dir, join(dir, rel)), rel).toBe(true);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fieldDiff } from '../../reconciler/core/field-diff.js';
-import type { FieldDiff, Json } from '../../reconciler/core/types.js';
+import { fieldDiff } from '../../core/field-diff.js';
+import type { FieldDiff, Json } from '../../core/types.js';
 
 const v = (key: string, weight: number, extra: Record<string, Json> = {}): Json => ({ key, weight, ...extra });
 

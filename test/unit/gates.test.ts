@@ -2,8 +2,8 @@
 // durations, and evaluating gates against a candidate version and the incumbent at the target alias,
 // including the one-line texts a plan prints.
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../reconciler/core/types.js';
-import { evaluateGates, formatDuration, formatNumbers, gatesPassed, parseDuration, parseMetricGate, type GateCandidate, type GateResult } from '../../reconciler/kinds/gates.js';
+import type { JsonObject } from '../../core/types.js';
+import { evaluateGates, formatDuration, formatNumbers, gatesPassed, parseDuration, parseMetricGate, type GateCandidate, type GateResult } from '../../core/gates/gates.js';
 
 describe('parseMetricGate: what parses', () => {
   it.each([

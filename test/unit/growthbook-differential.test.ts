@@ -1,9 +1,9 @@
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JsonObject } from '../../reconciler/core/types.js';
-import { assign, evaluate } from '../../runtime/engine/assign.js';
-import { hashUnit } from '../../runtime/engine/hash.js';
-import { buildSnapshot } from '../../runtime/engine/snapshot.js';
+import type { JsonObject } from '../../core/types.js';
+import { assign, evaluate } from '../../engine/assignment/assign.js';
+import { hashUnit } from '../../engine/assignment/hash.js';
+import { buildSnapshot } from '../../engine/assignment/snapshot.js';
 
 /**
  * Differential test against the GrowthBook SDK (DESIGN §5: "teams moving from GrowthBook keep

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, hashUnit, HASH_BUCKETS } from '../../runtime/engine/hash.js';
-import { chooseVariant, variantRanges } from '../../runtime/engine/ranges.js';
+import { fnv1a32, hashUnit, HASH_BUCKETS } from '../../engine/assignment/hash.js';
+import { chooseVariant, variantRanges } from '../../engine/assignment/ranges.js';
 
 interface HashVectors {
   hash: Array<[seed: string, value: string, version: number, expected: number]>;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isPromptEntry, MlflowClient, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../reconciler/stores/mlflow/index.js';
+import { isPromptEntry, MlflowClient, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../adapters/mlflow/index.js';
 import { closedPort, sendJson, startStub, type StubRequest, type StubServer } from '../helpers/mlflow.js';
 
 // The client against a local node:http server answering as MLflow does (or as a proxy in front of

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Diagnostic, JsonObject, Resource } from '../../reconciler/core/types.js';
-import { modelRef } from '../../reconciler/kinds/experiment.js';
-import { KINDS } from '../../reconciler/kinds/index.js';
+import type { Diagnostic, JsonObject, Resource } from '../../core/types.js';
+import { modelRef } from '../../kinds/experiment/kind.js';
+import { KINDS } from '../../kinds/index.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'labctl-model-kind-'));

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as root from '../../index.js';
-import type { Json, JsonObject } from '../../reconciler/core/types.js';
-import { modelAliasesToken } from '../../reconciler/stores/model-aliases.js';
-import { assign, evaluate } from '../../runtime/engine/assign.js';
-import { hashUnit } from '../../runtime/engine/hash.js';
-import { parseModelRef, resolveModelRef } from '../../runtime/engine/models.js';
-import { buildSnapshot, type SnapshotResource } from '../../runtime/engine/snapshot.js';
+import type { Json, JsonObject } from '../../core/types.js';
+import { modelAliasesToken } from '../../adapters/state/model-aliases.js';
+import { assign, evaluate } from '../../engine/assignment/assign.js';
+import { hashUnit } from '../../engine/assignment/hash.js';
+import { parseModelRef, resolveModelRef } from '../../engine/assignment/models.js';
+import { buildSnapshot, type SnapshotResource } from '../../engine/assignment/snapshot.js';
 import { servedRevision } from '../../runtime/live/load.js';
-import { flagMetadata } from '../../runtime/openfeature/reasons.js';
+import { flagMetadata } from '../../kinds/experiment/openfeature-reasons.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');
 

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256 } from '../../reconciler/core/hash.js';
-import type { Diagnostic, JsonObject, Resource } from '../../reconciler/core/types.js';
-import { promptKind } from '../../reconciler/kinds/prompt.js';
+import { canonicalJson, sha256 } from '../../core/hash.js';
+import type { Diagnostic, JsonObject, Resource } from '../../core/types.js';
+import { promptKind } from '../../kinds/prompt/kind.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'labctl-prompt-kind-'));

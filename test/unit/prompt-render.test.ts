@@ -3,12 +3,12 @@
 // by hash prefix in the prompt catalog.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../reconciler/core/types.js';
-import { promptKind } from '../../reconciler/kinds/prompt.js';
-import type { Snapshot } from '../../runtime/engine/snapshot.js';
-import { compilePrompt, PromptCatalog, type CompiledPrompt } from '../../runtime/prompts/catalog.js';
-import { parseTemplate } from '../../runtime/prompts/template.js';
-import { resolveVariables, VariableError } from '../../runtime/prompts/variables.js';
+import type { JsonObject } from '../../core/types.js';
+import { promptKind } from '../../kinds/prompt/kind.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
+import { compilePrompt, PromptCatalog, type CompiledPrompt } from '../../kinds/prompt/catalog.js';
+import { parseTemplate } from '../../engine/prompts/template.js';
+import { resolveVariables, VariableError } from '../../engine/prompts/variables.js';
 
 type Message = { role: string; content: string };
 type Expected = string | Message[] | { error: { variable: string; reason: 'missing' | 'wrong_type' } };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { allocationOf, reassignmentImpact, type Allocation } from '../../reconciler/kinds/reassignment.js';
-import { experimentKind } from '../../reconciler/kinds/experiment.js';
-import type { JsonObject } from '../../reconciler/core/types.js';
-import { hashUnit } from '../../runtime/engine/hash.js';
-import { chooseVariant, inRange, variantRanges } from '../../runtime/engine/ranges.js';
+import { allocationOf, reassignmentImpact, type Allocation } from '../../engine/reassignment.js';
+import { experimentKind } from '../../kinds/experiment/kind.js';
+import type { JsonObject } from '../../core/types.js';
+import { hashUnit } from '../../engine/assignment/hash.js';
+import { chooseVariant, inRange, variantRanges } from '../../engine/assignment/ranges.js';
 
 /** A compact allocation: `alloc({ w: { control: 50, green: 50 }, coverage: 1 })`. */
 function alloc(a: { w: Record<string, number>; coverage?: number; seed?: string; unit?: string; layer?: [string, number, number] }): Allocation {

@@ -3,11 +3,11 @@
 // decisions, notes and problems; the stale-plan fingerprint; the runs planning reads; and the
 // registry section of the text and markdown plans.
 import { describe, expect, it } from 'vitest';
-import { summarise } from '../../reconciler/core/diff.js';
-import type { Change, JsonObject, Plan, Resource } from '../../reconciler/core/types.js';
+import { summarise } from '../../core/diff.js';
+import type { Change, JsonObject, Plan, Resource } from '../../core/types.js';
 import { SpecLoader } from '../../reconciler/load/index.js';
-import { candidateRule, observedFingerprint, planRegistry, runsNeeded, selectCandidate, type RegistryPlanOutput } from '../../reconciler/registry/plan.js';
-import type { ObservedModel, ObservedVersion, PromotionDecision, RegistryObservation, RegistryPlan, RegistryStep } from '../../reconciler/registry/types.js';
+import { candidateRule, observedFingerprint, planRegistry, runsNeeded, selectCandidate, type RegistryPlanOutput } from '../../reconciler/plan/registry-assemble.js';
+import type { ObservedModel, ObservedVersion, PromotionDecision, RegistryObservation, RegistryPlan, RegistryStep } from '../../core/registry.js';
 import { renderPlanMarkdown, renderPlanText } from '../../reconciler/render/index.js';
 import { registrySummaryLine, renderRegistryMarkdown, renderRegistryText } from '../../reconciler/render/registry.js';
 

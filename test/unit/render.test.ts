@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { summarise } from '../../reconciler/core/diff.js';
-import type { Change, Diagnostic, JsonObject, Plan } from '../../reconciler/core/types.js';
+import { summarise } from '../../core/diff.js';
+import type { Change, Diagnostic, JsonObject, Plan } from '../../core/types.js';
 import {
   describeReassignment,
   MARKDOWN_LIMIT,

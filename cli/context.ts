@@ -1,0 +1,52 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { readSpecDir, SpecLoader, type DesiredState } from '../reconciler/load/index.js';
+import { migrate } from '../adapters/db/migrate.js';
+import { openDatabase } from '../adapters/db/open.js';
+import type { Database } from '../core/db.js';
+import { registryContextFromEnv, type RegistryContext } from '../reconciler/plan/registry.js';
+import { CliError } from './errors.js';
+import type { CliIO } from './io.js';
+
+/** Load and validate the specs under dir (relative to the working directory). */
+export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir: string; state: DesiredState }> {
+  const abs = resolve(io.cwd, dir ?? '.');
+  // A mistyped --dir is a user error, not an internal one (readdir would throw ENOENT).
+  const st = await stat(abs).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new CliError(`spec directory ${dir ?? '.'} ${st ? 'is not a directory' : 'does not exist'} (${abs})`, 'pass --dir a directory of YAML specs');
+  }
+  const state = new SpecLoader().load(await readSpecDir(abs));
+  return { dir: abs, state };
+}
+
+/** Open the state store named by DATABASE_URL (else embedded PGlite) and bring its schema up to date. */
+export async function openMigrated(io: CliIO, command: string): Promise<Database> {
+  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: `labctl ${command}` });
+  try {
+    await migrate(db);
+    return db;
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+/** Run fn with an open, migrated database and always close it. */
+export async function withDatabase<T>(io: CliIO, command: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openMigrated(io, command);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** How plan and apply reach MLflow: from MLFLOW_TRACKING_URI and its credentials; a bad URI is a user error. */
+export function registryFromEnv(io: CliIO, consequence = ''): RegistryContext {
+  try {
+    return registryContextFromEnv(io.env);
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}${consequence}`, 'fix the MLFLOW_* setting it names (MLFLOW_TRACKING_URI is the http(s) URL of the tracking server), or unset MLFLOW_TRACKING_URI to skip MLflow');
+  }
+}

@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Largest request body accepted (413 beyond). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A client error answered as `{"error":{"code","message"}}`. */
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** A percent-encoded path segment; a malformed escape is bad input (400), not a server error. */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'invalid_path', `the path segment "${segment}" is not valid percent-encoding`);
+  }
+}
+
+/** Send a JSON body with the revision header. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, revision?: string): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  if (revision) headers['x-labctl-revision'] = revision;
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/** Send the error shape of DESIGN §6. */
+export function sendError(res: ServerResponse, e: HttpError, revision?: string): void {
+  sendJson(res, e.status, { error: { code: e.code, message: e.message }, ...(revision ? { revision } : {}) }, revision);
+}
+
+/** Read and parse a JSON body of at most MAX_BODY_BYTES (any content type); errors are HttpErrors (400, 413). */
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? -1);
+    if (declared > MAX_BODY_BYTES) {
+      req.resume();
+      reject(new HttpError(413, 'body_too_large', `request body is ${declared} bytes; the limit is ${MAX_BODY_BYTES}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(new HttpError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(new HttpError(400, 'bad_request', e.message));
+    });
+    req.on('end', () => {
+      if (failed) return;
+      if (size === 0) {
+        reject(new HttpError(400, 'missing_body', 'request body is empty; send a JSON object'));
+        return;
+      }
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')));
+      } catch (e) {
+        reject(new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+/** Query string to attributes: every parameter a string (repeated ones a list), except the reserved ones. */
+export function queryAttributes(query: string, reserved: ReadonlySet<string>): { attributes: Record<string, unknown>; params: Record<string, string> } {
+  const attributes: Record<string, unknown> = {};
+  const params: Record<string, string> = {};
+  if (!query) return { attributes, params };
+  for (const [k, v] of new URLSearchParams(query)) {
+    if (reserved.has(k)) {
+      params[k] = v;
+      continue;
+    }
+    const prev = attributes[k];
+    attributes[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return { attributes, params };
+}
+
+/** Whether a value is a plain JSON object. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,7 +1,0 @@
-export type { Database, Queryable } from './db.js';
-export { DatabaseUnavailableError } from './db.js';
-export { openDatabase, type OpenOptions } from './open.js';
-export { migrate, loadMigrations, MigrationChecksumError } from './migrate.js';
-export { lockTransaction, LockTimeoutError, LOCKS, LOCK_CLASS } from './locks.js';
-export { readActualState, writeChanges, recordRun, setAppliedRevision, readStatus, type StatusReport, type RunOutcome } from './state.js';
-export { KIND_TABLES, type KindTable } from './tables/index.js';
