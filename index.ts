@@ -1,6 +1,9 @@
-// Public library surface of labctl (DESIGN §6b).
-export { snapshotFromDir, SpecsInvalidError } from './runtime/live/load.js';
-export { openSnapshot, LiveSnapshot, type LiveSnapshotOptions, type LiveHealth } from './runtime/live/live.js';
+// Public library surface of labctl (docs/runtime.md#library). Like the CLI, this entry is a shell:
+// it fills in the process's working directory and identity where the library needs them.
+import { currentProcess } from './cli/host.js';
+import { LiveSnapshot, type LiveSnapshotOptions } from './runtime/live/live.js';
+export { snapshotFromDir, SpecsInvalidError } from './reconciler/load/snapshot.js';
+export { LiveSnapshot, type LiveSnapshotOptions, type LiveHealth } from './runtime/live/live.js';
 export { assign, evaluate, type Assignment, type AssignmentDetail, type AssignmentReason } from './engine/assignment/assign.js';
 export { buildSnapshot, type Snapshot, type CompiledExperiment } from './engine/assignment/snapshot.js';
 export type { ResolvedModel } from './engine/assignment/models.js';
@@ -15,3 +18,8 @@ export { diff, fingerprint, hasChanges } from './core/diff.js';
 export type { Plan, Change, Diagnostic, Resource, ActualResource, Json, JsonObject } from './core/types.js';
 export { openDatabase, migrate, readActualState, readStatus, type Database } from './adapters/db/index.js';
 export { apply, planAgainst, CHANGES_CHANNEL } from './reconciler/apply/index.js';
+
+/** Open a live snapshot of the applied state in the database; it follows NOTIFY (docs/runtime.md#library). */
+export function openSnapshot(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {
+  return LiveSnapshot.open({ cwd: process.cwd(), host: currentProcess(), ...opts });
+}

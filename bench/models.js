@@ -90,6 +90,7 @@ const { registeredModelFromWire } = await import('../dist/adapters/mlflow/types.
 const { planRegistryState, planRegistry, modelRefs, runsNeeded, readLastSet } = await import('../dist/reconciler/plan/registry.js');
 const { readSpecDir, SpecLoader } = await import('../dist/reconciler/load/index.js');
 const { openDatabase, migrate } = await import('../dist/adapters/db/index.js');
+import { currentProcess } from '../dist/cli/host.js';
 
 /** A client whose fetch also records the time to response headers per endpoint. */
 function instrumentedClient() {
@@ -322,7 +323,7 @@ try {
   const desired = state.resources;
   log(`[${elapsed()}] ${desired.length} resources loaded from ${state.files} files`);
 
-  db = await openDatabase({ databaseUrl: opt['database-url'], cwd: work, applicationName: 'labctl bench models' });
+  db = await openDatabase({ databaseUrl: opt['database-url'], cwd: work, applicationName: 'labctl bench models', host: currentProcess() });
   await migrate(db);
 
   // Warm-up (untimed), then interleaved timed runs.

@@ -20,6 +20,7 @@ const { recordRun, setAppliedRevision } = await lib('adapters/state/state.js');
 const { renderPlanText } = await lib('reconciler/render/text.js');
 const { renderPlanJson } = await lib('reconciler/render/json.js');
 const { CHANGES_CHANNEL } = await lib('reconciler/apply/apply.js');
+import { currentProcess } from '../dist/cli/host.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,7 +60,7 @@ if (state.diagnostics.some((d) => d.severity === 'error')) {
   throw new Error('generated tree is invalid');
 }
 const db = await measure('open database + migrate', async () => {
-  const d = await openDatabase({ databaseUrl: args['database-url'], cwd: args.cwd, applicationName: 'labctl bench' });
+  const d = await openDatabase({ databaseUrl: args['database-url'], cwd: args.cwd, applicationName: 'labctl bench', host: currentProcess() });
   await migrate(d);
   return d;
 });

@@ -6,6 +6,7 @@ import { openDatabase } from '../adapters/db/open.js';
 import type { Database } from '../core/db.js';
 import { registryContextFromEnv, type RegistryContext } from '../reconciler/plan/registry.js';
 import { CliError } from './errors.js';
+import { currentProcess } from './host.js';
 import type { CliIO } from './io.js';
 
 /** Load and validate the specs under dir (relative to the working directory). */
@@ -22,7 +23,7 @@ export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir
 
 /** Open the state store named by DATABASE_URL (else embedded PGlite) and bring its schema up to date. */
 export async function openMigrated(io: CliIO, command: string): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: `labctl ${command}` });
+  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: `labctl ${command}`, host: currentProcess() });
   try {
     await migrate(db);
     return db;

@@ -37,3 +37,15 @@ export class DatabaseUnavailableError extends Error {
     this.name = 'DatabaseUnavailableError';
   }
 }
+
+/**
+ * The process that opens a store: it names itself in the embedded database's lock file and in the
+ * watcher rows, and checks whether another holder is still alive. Passed in by the CLI (or the
+ * library entry), which are the only modules that read the process.
+ */
+export interface HostProcess {
+  pid: number;
+  hostname: string;
+  /** Whether a process with this pid runs on this host. */
+  isAlive(pid: number): boolean;
+}

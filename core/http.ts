@@ -28,7 +28,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, rev
   res.end(text);
 }
 
-/** Send the error shape of DESIGN §6. */
+/** Send the error shape of docs/runtime.md#status-codes-and-error-codes: {"error":{"code","message"}}. */
 export function sendError(res: ServerResponse, e: HttpError, revision?: string): void {
   sendJson(res, e.status, { error: { code: e.code, message: e.message }, ...(revision ? { revision } : {}) }, revision);
 }

@@ -1,4 +1,6 @@
-import type { Diagnostic, SourceRange } from './types.js';
+import type { Diagnostic, PathProblem, SourceRange } from './types.js';
+
+export type { PathProblem } from './types.js';
 
 /** JSON pointer of a path (`/variants/0/weight`). */
 export function toPointer(path: ReadonlyArray<string | number>): string {
@@ -11,17 +13,6 @@ export function fromPointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** A problem found by a rule, addressed by a path inside the resource's document. */
-export interface PathProblem {
-  severity?: 'error' | 'warning';
-  code: string;
-  summary: string;
-  detail?: string;
-  hint?: string;
-  path: ReadonlyArray<string | number>;
-  /** Character offset inside the string at path, for a position within a multi-line value. */
-  offset?: number;
-}
 
 /** Turn a path-addressed problem into a diagnostic, positioned when the range is known. */
 export function problemToDiagnostic(p: PathProblem, range: SourceRange | undefined): Diagnostic {

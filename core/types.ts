@@ -1,9 +1,8 @@
-import type { PathProblem } from './pointer.js';
 import type { RegistryPlan } from './registry.js';
 
-/** JSON value as stored in specs, plans and the database. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
+import type { Json, JsonObject } from './json.js';
+
+export type { Json, JsonObject } from './json.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -29,6 +28,18 @@ export interface Diagnostic {
   /** JSON pointer into the document, e.g. `/variants/1/weight`. */
   path?: string;
   range?: SourceRange;
+}
+
+/** A problem found by a rule, addressed by a path inside the resource's document. */
+export interface PathProblem {
+  severity?: 'error' | 'warning';
+  code: string;
+  summary: string;
+  detail?: string;
+  hint?: string;
+  path: ReadonlyArray<string | number>;
+  /** Character offset inside the string at path, for a position within a multi-line value. */
+  offset?: number;
 }
 
 /** Where a resource was declared. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../core/db.js';
+import { Backoff } from '../../core/retry.js';
 
 /** Advisory lock ids: (LOCK_CLASS, id) in pg_locks; the class spells "lb". */
 export const LOCK_CLASS = 0x6c62;
@@ -41,7 +42,8 @@ async function holderOf(q: Queryable, id: number): Promise<string> {
 export async function lockTransaction(tx: Queryable, lock: LockName, timeoutMs: number): Promise<void> {
   const { id, name } = LOCKS[lock];
   const deadline = Date.now() + timeoutMs;
-  let delay = 25;
+  // Polled without jitter: waiters are few, and the deadline bounds the last wait.
+  const backoff = new Backoff({ initialMs: 25, maxMs: 250, spread: [1, 1] });
   for (;;) {
     const rows = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS ok', [LOCK_CLASS, id]);
     if (rows[0]?.ok) return;
@@ -52,7 +54,6 @@ export async function lockTransaction(tx: Queryable, lock: LockName, timeoutMs: 
         'another apply is running; retry when it finishes, or raise --lock-timeout',
       );
     }
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
-    delay = Math.min(delay * 2, 250);
+    await new Promise((r) => setTimeout(r, Math.min(backoff.next(), Math.max(1, deadline - Date.now()))));
   }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Database } from '../../core/db.js';
+import type { Database, HostProcess } from '../../core/db.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
@@ -10,10 +10,12 @@ export interface OpenOptions {
   cwd: string;
   /** Names this process in pg_stat_activity and in the embedded lock. */
   applicationName?: string;
+  /** The opening process (for the embedded database's lock file). */
+  host: HostProcess;
 }
 
 /** The one place that picks the state store: DATABASE_URL, else embedded PGlite at .labctl/db. */
 export function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.applicationName);
-  return openPglite(join(opts.cwd, '.labctl', 'db'), opts.applicationName);
+  return openPglite(join(opts.cwd, '.labctl', 'db'), opts.host, opts.applicationName);
 }

@@ -1,8 +1,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { DatabaseUnavailableError, type Database, type DbSession, type Queryable } from '../../core/db.js';
+import { DatabaseUnavailableError, type Database, type DbSession, type HostProcess, type Queryable } from '../../core/db.js';
 
 interface LockInfo {
   pid: number;
@@ -11,22 +10,13 @@ interface LockInfo {
   started: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Move a dead holder's lock file aside atomically. Two processes may race here: only one rename
  * succeeds, and if what was moved is not the dead holder's (another process took over first), it
  * is put back and we report the lock as taken.
  */
-function takeOver(lockPath: string, dead: LockInfo): boolean {
-  const aside = `${lockPath}.stale-${process.pid}`;
+function takeOver(lockPath: string, dead: LockInfo, self: HostProcess): boolean {
+  const aside = `${lockPath}.stale-${self.pid}`;
   try {
     renameSync(lockPath, aside);
   } catch {
@@ -55,9 +45,9 @@ function takeOver(lockPath: string, dead: LockInfo): boolean {
  * PGlite is single-process: take an exclusive lock file next to the data directory, or fail at once
  * naming the holder. A lock left by a dead process on this host is taken over.
  */
-function acquireLock(dataDir: string, command: string): () => void {
+function acquireLock(dataDir: string, command: string, self: HostProcess): () => void {
   const lockPath = `${dataDir}.lock`;
-  const info: LockInfo = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
+  const info: LockInfo = { pid: self.pid, host: self.hostname, command, started: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');
@@ -72,7 +62,7 @@ function acquireLock(dataDir: string, command: string): () => void {
       } catch {
         holder = undefined;
       }
-      if (holder && holder.host === hostname() && !alive(holder.pid) && takeOver(lockPath, holder)) continue;
+      if (holder && holder.host === self.hostname && !self.isAlive(holder.pid) && takeOver(lockPath, holder, self)) continue;
       const who = holder ? `process ${holder.pid} (${holder.command}, on ${holder.host} since ${holder.started})` : 'another process';
       throw new DatabaseUnavailableError(
         `the embedded database ${dataDir} is in use by ${who}`,
@@ -96,10 +86,10 @@ function wrap(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
 }
 
 /** Open (creating if needed) the embedded database at dataDir, held exclusively by this process. */
-export async function openPglite(dataDir: string, command = 'labctl'): Promise<Database> {
+export async function openPglite(dataDir: string, self: HostProcess, command = 'labctl'): Promise<Database> {
   const dir = resolve(dataDir);
   mkdirSync(join(dir, '..'), { recursive: true });
-  const release = acquireLock(dir, command);
+  const release = acquireLock(dir, command, self);
   let db: PGlite;
   try {
     db = await PGlite.create(dir);

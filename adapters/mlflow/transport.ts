@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { authorizationHeader, MLFLOW_DEFAULTS, parseTrackingUri, type MlflowAuth } from './config.js';
 import { MlflowError } from './errors.js';
+import { Backoff } from '../../core/retry.js';
 
 /*
  * The transport under MlflowClient: URL building, auth, a timeout per attempt, retries with backoff,
@@ -196,6 +197,7 @@ export class MlflowTransport {
     const endpoint = `${method} /${API_PREFIX}${path.replace(/^\//, '')}`;
     const signals = [opts.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const cancel = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const backoff = new Backoff({ initialMs: this.backoffMs, maxMs: this.maxBackoffMs, spread: [0.5, 1] });
     for (let attempt = 0; ; attempt++) {
       cancel?.throwIfAborted();
       try {
@@ -209,8 +211,8 @@ export class MlflowTransport {
         if (!(e instanceof MlflowError) || attempt >= this.maxRetries || cancel?.aborted) throw e;
         const safe = opts.idempotent || e.unsent || e.status === 429 || e.status === 503;
         if (!e.retryable || !safe) throw e;
-        const backoff = Math.min(this.backoffMs * 2 ** attempt, this.maxBackoffMs) * (0.5 + Math.random() * 0.5);
-        await this.sleep(e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, Math.max(this.maxBackoffMs, 30_000)) : backoff);
+        const delay = backoff.next();
+        await this.sleep(e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, Math.max(this.maxBackoffMs, 30_000)) : delay);
       }
     }
   }

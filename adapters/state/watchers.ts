@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { Queryable } from '../../core/db.js';
-import type { ReconcileStatus } from '../../reconciler/watch/reconciler.js';
+import type { HostProcess, Queryable } from '../../core/db.js';
+
+/** A watcher's reconcile state as its row records it. */
+export interface WatcherStatus {
+  state: 'Ready' | 'Reconciling' | 'Stalled';
+  lastAppliedRevision: string | null;
+  lastAttemptedRevision: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastReconcileAt: string | null;
+}
 
 /** A watcher as `labctl status` and GET /v1/status show it. */
 export interface WatcherRow {
@@ -23,12 +31,19 @@ export const WATCHER_STALE_SECONDS = 20;
 
 /** Keeps this watcher's row in labctl.watchers current (on change and by heartbeat). */
 export class WatcherRegistry {
-  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly id: string;
   private timer: NodeJS.Timeout | undefined;
   private writes: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly db: Queryable, private readonly source: string, private readonly status: () => { leader: boolean; status: ReconcileStatus }) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly source: string,
+    private readonly status: () => { leader: boolean; status: WatcherStatus },
+    private readonly host: HostProcess,
+  ) {
+    this.id = `${host.hostname}:${host.pid}:${randomBytes(3).toString('hex')}`;
+  }
 
   /**
    * Write the current state now (best effort: a status row must never stop reconciling). Writes run
@@ -53,7 +68,7 @@ export class WatcherRegistry {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
          ON CONFLICT (id) DO UPDATE SET leader = EXCLUDED.leader, state = EXCLUDED.state, last_applied_revision = EXCLUDED.last_applied_revision,
            last_attempted_revision = EXCLUDED.last_attempted_revision, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at, heartbeat_at = now()`,
-        [this.id, hostname(), process.pid, this.source, leader, state, s.lastAppliedRevision, s.lastAttemptedRevision, s.lastError, s.lastErrorAt],
+        [this.id, this.host.hostname, this.host.pid, this.source, leader, state, s.lastAppliedRevision, s.lastAttemptedRevision, s.lastError, s.lastErrorAt],
       )
       .catch(() => undefined);
   }

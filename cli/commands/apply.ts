@@ -115,17 +115,12 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   io.stderr.write(c.dim(`Applying as ${actor}…\n`));
   // The mirror runs after the commit: the database is applied whatever MLflow answers.
   const { result, targets, resumed, executed } = await withDatabase(io, 'apply', async (db) => {
-    let converged;
-    try {
-      converged = await applyAndConverge(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive), registry });
-    } catch (e) {
-      if (e instanceof RegistryPendingError) {
-        const partial = e as RegistryPendingError & { result?: { plan: Plan }; resumed?: ExecutionReport };
-        printSteps(io, partial.resumed, 'earlier apply: ');
-        if (partial.result) io.stdout.write(renderPlanText(partial.result.plan, { color }));
-        printSteps(io, e.report);
-      }
-      throw e;
+    const converged = await applyAndConverge(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive), registry });
+    if (converged.registryPending) {
+      printSteps(io, converged.resumed, 'earlier apply: ');
+      if (converged.result) io.stdout.write(renderPlanText(converged.result.plan, { color }));
+      printSteps(io, converged.registryPending.report);
+      throw converged.registryPending;
     }
     if (converged.unconfiguredPending > 0) io.stderr.write(c.yellow(`${converged.unconfiguredPending} MLflow step(s) of an earlier apply are pending; set MLFLOW_TRACKING_URI and run labctl apply --resume\n`));
     const result = converged.result!;

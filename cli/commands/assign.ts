@@ -3,7 +3,7 @@ import { evaluate, unitValue } from '../../engine/assignment/assign.js';
 import { aliasSpec, type ResolvedModel } from '../../engine/assignment/models.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import type { JsonObject } from '../../core/types.js';
-import { snapshotFromDir, SpecsInvalidError } from '../../runtime/live/load.js';
+import { snapshotFromDir, SpecsInvalidError } from '../../reconciler/load/snapshot.js';
 import { renderDiagnosticsText } from '../../reconciler/render/diagnostics.js';
 import { resolve } from 'node:path';
 import { CliError } from '../errors.js';

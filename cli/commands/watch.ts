@@ -13,6 +13,7 @@ import { GitSpecSource, defaultGitCacheDir, redactGitUrl } from '../../adapters/
 import { TerminalReconcileError } from '../../reconciler/watch/reconciler.js';
 import { Watcher, type WatchSource } from '../../reconciler/watch/watcher.js';
 import { openMigrated } from '../context.js';
+import { currentProcess } from '../host.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 import { parseSeconds } from './apply.js';
@@ -49,6 +50,7 @@ export async function startWatcher(io: CliIO, db: Database, source: WatchSource,
     prune: opts.prune,
     resyncMs: opts.resyncMs,
     env: io.env,
+    host: currentProcess(),
     log: (l) => io.stderr.write(`labctl watch: ${l}\n`),
   });
   watcher.on('applied', (r: { outcome: string; plan: { revision: string; summary: { add: number; change: number; archive: number } } }) => {

@@ -1,6 +1,6 @@
 import { suggestHint } from '../suggest.js';
 
-/** Targeting operators (Mongo style), DESIGN §5. */
+/** Targeting operators (Mongo style), docs/assignment.md#5-targeting. */
 export const LOGICAL_OPERATORS = ['$and', '$or', '$nor', '$not'] as const;
 export const FIELD_OPERATORS = [
   '$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$exists', '$in', '$nin', '$all', '$elemMatch', '$size',

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../json.js';
 
 /**
  * The gate language of PromotionPolicy: metric comparisons (`val_auc >= 0.8`,

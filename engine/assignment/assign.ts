@@ -4,7 +4,7 @@ import { hashWithSeedState } from './hash.js';
 import type { ResolvedModel } from './models.js';
 import type { CompiledExperiment, Snapshot } from './snapshot.js';
 
-/** Why a unit got what it got (DESIGN §5). */
+/** Why a unit got what it got (docs/assignment.md#6-evaluation-order-and-reasons). */
 export type AssignmentReason =
   | 'split'
   | 'override'
@@ -66,7 +66,7 @@ function decided(index: number, inExperiment: boolean, reason: AssignmentReason,
 }
 
 /**
- * The DESIGN §5 order: not running → unit → overrides → holdout → targeting → layer → coverage/split.
+ * The order of docs/assignment.md#6-evaluation-order-and-reasons: not running → unit → overrides → holdout → targeting → layer → coverage/split.
  * `now` undefined reads the clock, and only for a scheduled experiment.
  */
 function decide(exp: CompiledExperiment, attributes: Attributes, now: number | undefined): Decision {

@@ -28,6 +28,11 @@ export interface ConvergeResult {
   executed?: ExecutionReport;
   /** Steps pending that could not be run because MLflow is not configured. */
   unconfiguredPending: number;
+  /**
+   * The database was committed, but some of this apply's MLflow steps stayed pending or failed: an
+   * outcome to report (and exit 1 on), returned rather than thrown so the applied plan stays at hand.
+   */
+  registryPending?: RegistryPendingError;
 }
 
 function firstError(r: ExecutionReport): string {
@@ -47,7 +52,7 @@ export async function resumeJournal(db: Database, ctx: RegistryContext, opts: { 
 /**
  * The whole apply: resume pending steps, apply in one transaction (journaling this run's MLflow
  * steps), run the new steps. The database is committed whatever MLflow answers afterwards; steps it
- * did not take stay pending and RegistryPendingError says so.
+ * did not take stay pending and `registryPending` says so.
  */
 export async function applyAndConverge(
   db: Database,
@@ -60,9 +65,8 @@ export async function applyAndConverge(
   const executed = await executeJournal(db, opts.registry.client, { signal: opts.signal });
   if (executed.pending > 0 || executed.failed > 0) {
     const what = executed.pending > 0 ? `${executed.pending} MLflow step(s) are pending` : `${executed.failed} MLflow step(s) failed`;
-    const err = new RegistryPendingError(`the database was applied (revision ${result.plan.revision}), but ${what}: ${firstError(executed)}`, executed, true);
-    Object.assign(err, { result, resumed });
-    throw err;
+    const registryPending = new RegistryPendingError(`the database was applied (revision ${result.plan.revision}), but ${what}: ${firstError(executed)}`, executed, true);
+    return { result, resumed, executed, unconfiguredPending, registryPending };
   }
   return { result, resumed, executed, unconfiguredPending };
 }

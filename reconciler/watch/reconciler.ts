@@ -9,8 +9,10 @@ import type { Diagnostic, Plan } from '../../core/types.js';
 import { mlflowConfigured } from '../../adapters/mlflow/config.js';
 import type { DesiredState } from '../load/validate.js';
 import type { Database } from '../../core/db.js';
+import type { WatcherStatus } from '../../adapters/state/watchers.js';
 import { stateRevision } from '../../core/diff.js';
 import { specHash } from '../../core/hash.js';
+import { Backoff, Coalescer } from '../../core/retry.js';
 
 /** Input that cannot succeed until it changes (invalid specs, refused plans): no retry. */
 export class TerminalReconcileError extends Error {
@@ -20,17 +22,9 @@ export class TerminalReconcileError extends Error {
   }
 }
 
-export type ReconcileState = 'Ready' | 'Reconciling' | 'Stalled';
-
 /** What `labctl status` and GET /v1/status report about the watcher. */
-export interface ReconcileStatus {
-  state: ReconcileState;
-  lastAppliedRevision: string | null;
-  lastAttemptedRevision: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  lastReconcileAt: string | null;
-}
+export type ReconcileStatus = WatcherStatus;
+export type ReconcileState = WatcherStatus['state'];
 
 export interface ReconcilerOptions {
   db: Database;
@@ -45,7 +39,7 @@ export interface ReconcilerOptions {
   log?: (line: string) => void;
   /** Checked before each reconcile: a watcher that lost leadership must not apply (default: always). */
   shouldRun?: () => boolean;
-  /** Environment naming the MLflow server for the prompt mirror (default: process.env). */
+  /** Environment naming the MLflow server for models and the prompt mirror (default: none, so no MLflow). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -55,17 +49,15 @@ export interface ReconcilerOptions {
  * ones wait for the next trigger.
  */
 export class Reconciler extends EventEmitter {
-  private running: Promise<void> | undefined;
-  private pending = false;
+  private readonly reconciles: Coalescer;
+  private readonly mirrors: Coalescer;
   private timer: NodeJS.Timeout | undefined;
-  private backoffMs = 500;
+  private readonly backoff: Backoff;
   private stopped = false;
   private terminal = false;
-  private mirroring: Promise<void> | undefined;
-  private mirrorPending = false;
   private mirrorChanged = new Set<string>();
   private mirrorTimer: NodeJS.Timeout | undefined;
-  private mirrorBackoffMs = 1000;
+  private readonly mirrorBackoff: Backoff;
   /** Aborted by stop(): a slow MLflow must not hold up shutting down. */
   private readonly mirrorAbort = new AbortController();
   readonly status: ReconcileStatus = { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null };
@@ -74,13 +66,24 @@ export class Reconciler extends EventEmitter {
 
   constructor(private readonly opts: ReconcilerOptions) {
     super();
+    this.backoff = new Backoff({ initialMs: 500, maxMs: opts.maxBackoffMs ?? 60_000 });
+    this.mirrorBackoff = new Backoff({ initialMs: 1000, maxMs: opts.maxBackoffMs ?? 60_000 });
+    this.reconciles = new Coalescer(() => this.runOnce(), () => !this.stopped);
+    this.mirrors = new Coalescer(async () => {
+      try {
+        await this.mirrorOnce(this.opts.env ?? {});
+      } catch (e) {
+        // Never an unhandled rejection from a background task (a throwing listener, say).
+        this.opts.log?.(`MLflow mirror: ${(e as Error).message}`);
+      }
+    }, () => !this.stopped);
   }
 
   /** The MLflow client for models and policies, made once (an unusable URI fails each reconcile, terminally). */
   private registry(): RegistryContext {
     if (!this.registryCtx) {
       try {
-        this.registryCtx = registryContextFromEnv(this.opts.env ?? process.env, { signal: this.mirrorAbort.signal });
+        this.registryCtx = registryContextFromEnv(this.opts.env ?? {}, { signal: this.mirrorAbort.signal });
       } catch (e) {
         throw new TerminalReconcileError(`${(e as Error).message}; fix MLFLOW_TRACKING_URI and restart the watcher`);
       }
@@ -103,18 +106,7 @@ export class Reconciler extends EventEmitter {
 
   /** Run one reconcile now; if one is running, run another right after it. */
   reconcileNow(): Promise<void> {
-    if (this.running) {
-      this.pending = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.pending = false;
-        await this.runOnce();
-      } while (this.pending && !this.stopped);
-      this.running = undefined;
-    })();
-    return this.running;
+    return this.reconciles.run();
   }
 
   private async runOnce(): Promise<void> {
@@ -147,6 +139,8 @@ export class Reconciler extends EventEmitter {
         let converged;
         try {
           converged = await run(this.registry());
+          // The database is committed but this apply's MLflow steps did not all run: retried like any failure.
+          if (converged.registryPending) throw converged.registryPending;
         } catch (e) {
           // An MLflow outage must not hold up experiments and prompts: apply them without the
           // registry (nothing is journaled for it) and retry the models with backoff.
@@ -172,8 +166,7 @@ export class Reconciler extends EventEmitter {
         this.emit('applied', result);
         this.scheduleMirror(result.plan);
         if (!this.stopped) {
-          const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
-          this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+          const delay = this.backoff.next();
           this.opts.log?.(`${this.status.lastError}; retrying in ${(delay / 1000).toFixed(1)}s`);
           this.trigger(delay);
         }
@@ -182,7 +175,7 @@ export class Reconciler extends EventEmitter {
       this.status.state = 'Ready';
       this.status.lastError = null;
       this.status.lastErrorAt = null;
-      this.backoffMs = 500;
+      this.backoff.reset();
       this.terminal = false;
       this.emit('applied', result);
       this.scheduleMirror(result.plan);
@@ -194,8 +187,7 @@ export class Reconciler extends EventEmitter {
       this.terminal = err instanceof TerminalReconcileError;
       this.emit('failed', err);
       if (!(err instanceof TerminalReconcileError) && !this.stopped) {
-        const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
-        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+        const delay = this.backoff.next();
         this.opts.log?.(`reconcile failed: ${this.status.lastError}; retrying in ${(delay / 1000).toFixed(1)}s`);
         this.trigger(delay);
       }
@@ -208,7 +200,7 @@ export class Reconciler extends EventEmitter {
    */
   private scheduleMirror(plan?: Plan): void {
     if (this.stopped) return;
-    const env = this.opts.env ?? process.env;
+    const env = this.opts.env ?? {};
     if (!mlflowConfigured(env)) {
       // Nothing to call: say so for the prompts this apply changed (not on every no-op reconcile).
       for (const c of plan?.changes ?? []) {
@@ -220,22 +212,7 @@ export class Reconciler extends EventEmitter {
     }
     if (plan) for (const n of changedPrompts(plan)) this.mirrorChanged.add(n);
     clearTimeout(this.mirrorTimer);
-    if (this.mirroring) {
-      this.mirrorPending = true;
-      return;
-    }
-    this.mirroring = (async () => {
-      do {
-        this.mirrorPending = false;
-        try {
-          await this.mirrorOnce(env);
-        } catch (e) {
-          // Never an unhandled rejection from a background task (a throwing listener, say).
-          this.opts.log?.(`MLflow mirror: ${(e as Error).message}`);
-        }
-      } while (this.mirrorPending && !this.stopped);
-      this.mirroring = undefined;
-    })();
+    void this.mirrors.run();
   }
 
   private async mirrorOnce(env: NodeJS.ProcessEnv): Promise<void> {
@@ -253,12 +230,11 @@ export class Reconciler extends EventEmitter {
     for (const l of info) if (!/already in sync/.test(l)) this.opts.log?.(l);
     this.emit('mirrored', report);
     if (report.failed.length === 0) {
-      this.mirrorBackoffMs = 1000;
+      this.mirrorBackoff.reset();
       return;
     }
     for (const f of report.failed) if (f.prompt !== '*') this.mirrorChanged.add(f.prompt);
-    const delay = this.mirrorBackoffMs * (0.8 + Math.random() * 0.4);
-    this.mirrorBackoffMs = Math.min(this.mirrorBackoffMs * 2, this.opts.maxBackoffMs ?? 60_000);
+    const delay = this.mirrorBackoff.next();
     for (const l of errors.length ? errors : report.failed.map((f) => `MLflow mirror failed: ${f.error}`)) this.opts.log?.(`${l}; the database is applied; retrying the mirror in ${(delay / 1000).toFixed(1)}s`);
     if (this.stopped) return;
     clearTimeout(this.mirrorTimer);
@@ -283,8 +259,8 @@ export class Reconciler extends EventEmitter {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.mirrorTimer);
-    await this.running;
+    await this.reconciles.settled();
     this.mirrorAbort.abort(new Error('the watcher is stopping'));
-    await this.mirroring;
+    await this.mirrors.settled();
   }
 }

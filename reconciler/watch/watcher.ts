@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FSWatcher } from 'chokidar';
 import { readSpecDir, SpecLoader } from '../load/index.js';
-import type { Database } from '../../core/db.js';
+import type { Database, HostProcess } from '../../core/db.js';
 import { watchSpecDir } from '../../adapters/files/dir-watcher.js';
 import { redactGitUrl, type GitSpecSource } from '../../adapters/git/branch-source.js';
 import { LeaderElection } from './leader.js';
@@ -9,6 +9,7 @@ import { Reconciler, type ReconcileStatus } from './reconciler.js';
 import { WatcherRegistry } from '../../adapters/state/watchers.js';
 
 import { RECONCILE_CHANNEL } from '../../core/channels.js';
+import { Backoff } from '../../core/retry.js';
 
 /** The useful line of a git error (simple-git messages start with progress output like "Cloning into …"). */
 function gitErrorReason(e: Error): string {
@@ -30,8 +31,10 @@ export interface WatcherOptions {
   prune?: boolean;
   /** Full reconcile at this interval even without a change, to restore hand edits (0: never). */
   resyncMs?: number;
-  /** Environment naming the MLflow server for the prompt mirror (default: process.env). */
+  /** Environment naming the MLflow server for models and the prompt mirror (default: none, so no MLflow). */
   env?: NodeJS.ProcessEnv;
+  /** This process, for the watcher's row. */
+  host: HostProcess;
   log?: (line: string) => void;
 }
 
@@ -45,7 +48,9 @@ export class Watcher extends EventEmitter {
   private readonly registry: WatcherRegistry;
   private fsWatcher: FSWatcher | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private pollBackoff = 1;
+  /** The poll interval, stretched up to 16× while fetches fail. */
+  private pollBackoff: Backoff | undefined;
+  private readonly listenBackoff = new Backoff({ initialMs: 1000, maxMs: 30_000, spread: [1, 1] });
   private unlisten: (() => Promise<void>) | undefined;
   private stopped = false;
   private lastReconciledCommit: string | undefined;
@@ -68,7 +73,7 @@ export class Watcher extends EventEmitter {
       prune: opts.prune,
     });
     this.election = new LeaderElection(opts.db, opts.leaderRetryMs);
-    this.registry = new WatcherRegistry(opts.db, src.kind === 'dir' ? `dir:${src.dir}` : `git:${redactGitUrl(src.git.url)}#${src.git.branch}`, () => this.status());
+    this.registry = new WatcherRegistry(opts.db, src.kind === 'dir' ? `dir:${src.dir}` : `git:${redactGitUrl(src.git.url)}#${src.git.branch}`, () => this.status(), opts.host);
     this.reconciler.on('applied', (r) => {
       void this.registry.report();
       this.emit('applied', r);
@@ -118,7 +123,7 @@ export class Watcher extends EventEmitter {
   }
 
   /** Subscribe to webhook requests; if the connection drops, subscribe again with backoff. */
-  private async listenForWebhooks(delayMs = 1000): Promise<void> {
+  private async listenForWebhooks(): Promise<void> {
     try {
       this.unlisten = await this.opts.db.listen(
         RECONCILE_CHANNEL,
@@ -128,12 +133,14 @@ export class Watcher extends EventEmitter {
         () => {
           this.unlisten = undefined;
           // It was subscribed: start again from a short delay.
-          if (!this.stopped) setTimeout(() => void this.listenForWebhooks(), 1000).unref();
+          this.listenBackoff.reset();
+          if (!this.stopped) setTimeout(() => void this.listenForWebhooks(), this.listenBackoff.next()).unref();
         },
       );
+      this.listenBackoff.reset();
     } catch (e) {
       this.opts.log?.(`webhook listener: ${(e as Error).message}; retrying`);
-      if (!this.stopped) setTimeout(() => void this.listenForWebhooks(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      if (!this.stopped) setTimeout(() => void this.listenForWebhooks(), this.listenBackoff.next()).unref();
     }
   }
 
@@ -143,8 +150,8 @@ export class Watcher extends EventEmitter {
     if (src.kind === 'dir') return this.reconciler.reconcileNow();
     try {
       const { commit } = await src.git.sync();
-      const fetchFailed = this.pollBackoff > 1;
-      this.pollBackoff = 1;
+      const fetchFailed = this.pollBackoff !== undefined && this.pollBackoff.currentMs > src.intervalMs;
+      this.pollBackoff?.reset();
       // An unchanged head is only worth another try after a failed fetch; a failed apply retries on
       // its own backoff, and invalid specs wait for the next push.
       if (force || fetchFailed || commit !== this.lastReconciledCommit) {
@@ -152,7 +159,7 @@ export class Watcher extends EventEmitter {
         await this.reconciler.reconcileNow();
       }
     } catch (e) {
-      this.pollBackoff = Math.min(this.pollBackoff * 2, 16);
+      this.pollBackoff?.next();
       const reason = gitErrorReason(e as Error);
       this.reconciler.reportExternalFailure(`git fetch failed: ${reason}`);
       void this.registry.report();
@@ -162,11 +169,11 @@ export class Watcher extends EventEmitter {
 
   private schedulePoll(intervalMs: number): void {
     if (this.stopped) return;
-    const jitter = 0.9 + Math.random() * 0.2;
+    this.pollBackoff ??= new Backoff({ initialMs: intervalMs, maxMs: intervalMs * 16, spread: [0.9, 1.1] });
     this.pollTimer = setTimeout(async () => {
       if (this.election.isLeader) await this.kick();
       this.schedulePoll(intervalMs);
-    }, intervalMs * this.pollBackoff * jitter);
+    }, this.pollBackoff.peek());
   }
 
   /** Stop following changes, finish the current reconcile, give up leadership. */

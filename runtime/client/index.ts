@@ -1,6 +1,6 @@
 // labctl/client: a small fetch-based client for applications. No dependencies; Node ≥ 20 or a browser.
 
-/** An assignment as the runtime returns it (DESIGN §6). */
+/** An assignment as the runtime returns it (docs/runtime.md#get-v1assignexperiment). */
 export interface ClientAssignment {
   variant: string | null;
   value: unknown;

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { CHANGES_CHANNEL } from '../../core/channels.js';
-import type { Database } from '../../core/db.js';
+import { Backoff, Coalescer } from '../../core/retry.js';
+import type { Database, HostProcess } from '../../core/db.js';
+import type { SnapshotHealth } from '../../kinds/routes.js';
 import { migrate } from '../../adapters/db/migrate.js';
 import { openDatabase } from '../../adapters/db/open.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
@@ -12,6 +14,8 @@ export interface LiveSnapshotOptions {
   cwd?: string;
   /** Use an already open database instead (not closed by close()). */
   db?: Database;
+  /** The opening process, needed when this opens the database (the embedded one's lock file). */
+  host?: HostProcess;
   /** Revision check interval while healthy (the NOTIFY path is the fast one). */
   pollMs?: number;
   /** Longest wait between reconnection attempts while the database is unreachable. */
@@ -21,14 +25,7 @@ export interface LiveSnapshotOptions {
 }
 
 /** Health of the live snapshot, for /readyz and /metrics. */
-export interface LiveHealth {
-  status: 'ready' | 'degraded';
-  revision: string;
-  /** Seconds since the snapshot was last confirmed current against the database. */
-  ageSeconds: number;
-  lastError: string | null;
-  reloads: number;
-}
+export type LiveHealth = SnapshotHealth;
 
 /**
  * The applied state, kept current: reloaded on NOTIFY labctl_changes, checked by polling, and kept as
@@ -42,9 +39,8 @@ export class LiveSnapshot extends EventEmitter {
   private reloadCount = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private backoff: number;
-  private reloading: Promise<void> | undefined;
-  private reloadAgain = false;
+  private readonly backoff: Backoff;
+  private readonly reloads: Coalescer;
   private checking: Promise<void> | undefined;
   private closed = false;
 
@@ -52,16 +48,18 @@ export class LiveSnapshot extends EventEmitter {
     readonly db: Database,
     private readonly ownsDb: boolean,
     private readonly pollMs: number,
-    private readonly maxBackoffMs: number,
+    maxBackoffMs: number,
     private readonly checkTimeoutMs: number,
   ) {
     super();
-    this.backoff = 250;
+    this.backoff = new Backoff({ initialMs: 250, maxMs: maxBackoffMs });
+    this.reloads = new Coalescer(() => this.reloadOnce(), () => !this.closed);
   }
 
   /** Open the database (if not given), load the applied state and start following changes. */
   static async open(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {
-    const db = opts.db ?? (await openDatabase({ databaseUrl: opts.databaseUrl, cwd: opts.cwd ?? process.cwd(), applicationName: 'labctl serve' }));
+    if (!opts.db && (!opts.host || !opts.cwd)) throw new TypeError('LiveSnapshot.open needs db, or host and cwd to open one (openSnapshot from labctl fills them in)');
+    const db = opts.db ?? (await openDatabase({ databaseUrl: opts.databaseUrl, cwd: opts.cwd!, applicationName: 'labctl serve', host: opts.host! }));
     const live = new LiveSnapshot(db, !opts.db, opts.pollMs ?? 5000, opts.maxBackoffMs ?? 30_000, opts.checkTimeoutMs ?? 5000);
     try {
       await migrate(db);
@@ -93,35 +91,27 @@ export class LiveSnapshot extends EventEmitter {
 
   /** Reload now (coalesced: concurrent requests share one reload, and one more runs if asked meanwhile). */
   reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
+    return this.reloads.run();
+  }
+
+  private async reloadOnce(): Promise<void> {
+    try {
+      const next = await loadAppliedSnapshot(this.db);
+      const changed = next.revision !== this.snapshot.revision;
+      this.snapshot = next;
+      this.syncedAt = Date.now();
+      this.reloadCount++;
+      this.markHealthy();
+      if (changed) this.emit('change', next);
+    } catch (e) {
+      this.markDegraded(e as Error);
     }
-    this.reloading = (async () => {
-      try {
-        do {
-          this.reloadAgain = false;
-          const next = await loadAppliedSnapshot(this.db);
-          const changed = next.revision !== this.snapshot.revision;
-          this.snapshot = next;
-          this.syncedAt = Date.now();
-          this.reloadCount++;
-          this.markHealthy();
-          if (changed) this.emit('change', next);
-        } while (this.reloadAgain && !this.closed);
-      } catch (e) {
-        this.markDegraded(e as Error);
-      } finally {
-        this.reloading = undefined;
-      }
-    })();
-    return this.reloading;
   }
 
   private markHealthy(): void {
     this.healthy = true;
     this.lastError = null;
-    this.backoff = 250;
+    this.backoff.reset();
   }
 
   private markDegraded(e: Error): void {
@@ -137,7 +127,7 @@ export class LiveSnapshot extends EventEmitter {
       (e) => {
         this.unlisten = undefined;
         this.markDegraded(e);
-        this.schedule(this.backoff);
+        this.schedule(this.backoff.currentMs);
       },
     );
   }
@@ -180,9 +170,7 @@ export class LiveSnapshot extends EventEmitter {
     }
     if (this.healthy) this.schedule(this.pollMs);
     else {
-      const jitter = 0.8 + Math.random() * 0.4;
-      this.schedule(this.backoff * jitter);
-      this.backoff = Math.min(this.backoff * 2, this.maxBackoffMs);
+      this.schedule(this.backoff.next());
     }
   }
 
@@ -191,12 +179,7 @@ export class LiveSnapshot extends EventEmitter {
     this.closed = true;
     clearTimeout(this.timer);
     await this.unlisten?.().catch(() => undefined);
-    await this.reloading;
+    await this.reloads.settled();
     if (this.ownsDb) await this.db.close();
   }
-}
-
-/** Open a live snapshot of the applied state (DESIGN §6b). */
-export function openSnapshot(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {
-  return LiveSnapshot.open(opts);
 }

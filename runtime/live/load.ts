@@ -1,30 +1,9 @@
-import { resolve } from 'node:path';
-import { stateRevision } from '../../core/diff.js';
-import { specHash } from '../../core/hash.js';
-import type { Diagnostic, JsonObject } from '../../core/types.js';
-import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
+import type { JsonObject } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
 import { modelAliasesToken, readModelAliases } from '../../adapters/state/model-aliases.js';
 import { readActualState } from '../../adapters/state/state.js';
 import { readPromptVersions } from '../../kinds/prompt/table.js';
 import { buildSnapshot, type Snapshot } from '../../engine/assignment/snapshot.js';
-
-/** The specs in a directory do not validate; carries the diagnostics. */
-export class SpecsInvalidError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    const first = diagnostics.find((d) => d.severity === 'error');
-    super(`specs are invalid (${diagnostics.filter((d) => d.severity === 'error').length} errors)${first ? `; first: ${first.range ? `${first.range.filename}:${first.range.start.line}: ` : ''}${first.summary}` : ''}`);
-    this.name = 'SpecsInvalidError';
-  }
-}
-
-/** A snapshot of the validated YAML in dir, without any database (DESIGN §6b). */
-export async function snapshotFromDir(dir: string, loader: SpecLoader = new SpecLoader()): Promise<Snapshot> {
-  const state = loader.load(await readSpecDir(resolve(dir)));
-  if (state.diagnostics.some((d) => d.severity === 'error')) throw new SpecsInvalidError(state.diagnostics);
-  const revision = stateRevision(state.resources.map((r) => ({ kind: r.kind, name: r.name, hash: specHash(r.spec) })));
-  return buildSnapshot(state.resources, revision);
-}
 
 /** The revision of the applied specs recorded by apply ('empty' before the first apply). */
 async function readSpecRevision(q: Queryable): Promise<string> {

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign } from '../../engine/assignment/assign.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { MAX_BODY_BYTES } from '../../core/http.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';

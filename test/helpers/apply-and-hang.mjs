@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { apply } from '../../dist/reconciler/apply/index.js';
 import { readSpecDir, SpecLoader } from '../../dist/reconciler/load/index.js';
 import { migrate, openDatabase } from '../../dist/adapters/db/index.js';
+import { currentProcess } from '../../dist/cli/host.js';
 
 const dir = resolve(process.argv[2] ?? '.');
 const state = new SpecLoader().load(await readSpecDir(dir));
@@ -14,7 +15,7 @@ if (state.diagnostics.some((d) => d.severity === 'error')) {
   console.error(JSON.stringify(state.diagnostics));
   process.exit(2);
 }
-const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, cwd: process.cwd(), applicationName: 'labctl crash-test' });
+const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, cwd: process.cwd(), applicationName: 'labctl crash-test', host: currentProcess() });
 await migrate(db);
 await apply(db, { desired: state.resources }, {
   prune: process.env.PRUNE === '1',

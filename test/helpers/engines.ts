@@ -6,6 +6,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../adapters/db/index.js';
 import { cli, spawnCli, type CliResult } from './cli.js';
 import { createTestDatabase, requirePostgres } from './postgres.js';
+import { currentProcess } from '../../cli/host.js';
 
 /** The sample specs shipped with the repository. */
 export const SAMPLES = fileURLToPath(new URL('../../experiments', import.meta.url));
@@ -134,7 +135,7 @@ export async function createWorkspace(engine: EngineName, opts: WorkspaceOptions
   }
   const env: Record<string, string | undefined> = { DATABASE_URL: url };
   const withDb = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
-    const db = await openDatabase({ databaseUrl: url, cwd: dir, applicationName: 'labctl test' });
+    const db = await openDatabase({ databaseUrl: url, cwd: dir, applicationName: 'labctl test', host: currentProcess() });
     try {
       return await fn(db);
     } finally {

@@ -3,8 +3,9 @@
 //
 //   node test/helpers/hold-pglite.mjs
 import { openDatabase } from '../../dist/adapters/db/index.js';
+import { currentProcess } from '../../dist/cli/host.js';
 
-const db = await openDatabase({ cwd: process.cwd(), applicationName: 'labctl hold-test' });
+const db = await openDatabase({ cwd: process.cwd(), applicationName: 'labctl hold-test', host: currentProcess() });
 await db.query('SELECT 1');
 process.stdout.write(`ready ${process.pid}\n`);
 const stop = async () => {

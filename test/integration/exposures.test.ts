@@ -12,11 +12,12 @@ import { assign } from '../../engine/assignment/assign.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { ExposureWriter } from '../../runtime/exposures/writer.js';
 import { LiveSnapshot } from '../../runtime/live/live.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';
 import { requirePostgres } from '../helpers/postgres.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { currentProcess } from '../../cli/host.js';
 
 const PG = await requirePostgres();
 
@@ -30,7 +31,7 @@ interface Replica {
 }
 
 async function startReplica(databaseUrl: string): Promise<Replica> {
-  const live = await LiveSnapshot.open({ databaseUrl });
+  const live = await LiveSnapshot.open({ databaseUrl, cwd: process.cwd(), host: currentProcess() });
   // A long flush interval: the test flushes explicitly, so what is written is decided by the test.
   const writer = new ExposureWriter(live.db, { flushMs: 60_000 });
   const server = new RuntimeServer({ source: live, exposures: writer });
@@ -163,7 +164,7 @@ describe('exposures on PostgreSQL', () => {
   it.skipIf(!PG)('writers of two replicas flushing overlapping keys at once, in opposite orders, never deadlock', async () => {
     ws = await createWorkspace('postgres', { applied: true });
     const w = ws;
-    const dbs = await Promise.all([0, 1].map(() => openDatabase({ databaseUrl: w.url, cwd: w.dir, applicationName: 'labctl test' })));
+    const dbs = await Promise.all([0, 1].map(() => openDatabase({ databaseUrl: w.url, cwd: w.dir, applicationName: 'labctl test', host: currentProcess() })));
     try {
       const [a, b] = dbs.map((db) => new ExposureWriter(db, { batchSize: 5000, flushMs: 60_000 })) as [ExposureWriter, ExposureWriter];
       const units = Array.from({ length: 3000 }, (_, i) => `dl-${i}`);

@@ -16,6 +16,7 @@ import { assertFreshBuild } from '../helpers/build.js';
 import { cli } from '../helpers/cli.js';
 import { createWorkspace, engines, useWorkspace, waitFor, type Workspace } from '../helpers/engines.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
+import { currentProcess } from '../../cli/host.js';
 
 const ENGINES = await engines();
 const PG = ENGINES.find((e) => e.name === 'postgres')!.available;
@@ -185,7 +186,7 @@ describe('a live snapshot follows alias moves (PGlite, in-process)', () => {
     ws = await createWorkspace('pglite', { samples: false });
     writeSpecs(ws);
     const specRevision = await applySpecs(ws);
-    db = await openDatabase({ cwd: ws.dir, applicationName: 'labctl test' });
+    db = await openDatabase({ cwd: ws.dir, applicationName: 'labctl test', host: currentProcess() });
     live = await LiveSnapshot.open({ db, pollMs: 100 });
     const l = live;
     const d = db;
@@ -244,7 +245,7 @@ describe('labctl serve answers the resolved version (PostgreSQL)', () => {
     const specRevision = await applySpecs(ws);
     serve = await spawnServe({ cwd: ws.dir, env: { ...ws.env, ...NO_MLFLOW } });
     const base = serve.url;
-    db = await openDatabase({ databaseUrl: ws.url, cwd: ws.dir, applicationName: 'labctl test' });
+    db = await openDatabase({ databaseUrl: ws.url, cwd: ws.dir, applicationName: 'labctl test', host: currentProcess() });
 
     const before = await get(base, 'churn-canary', U_CHAMPION);
     expect(before).toEqual({

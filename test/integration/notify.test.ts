@@ -5,6 +5,7 @@ import { apply, CHANGES_CHANNEL, type ApplyOptions } from '../../reconciler/appl
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import { migrate, openDatabase, type Database } from '../../adapters/db/index.js';
 import { createWorkspace, engines, waitFor, type Workspace } from '../helpers/engines.js';
+import { currentProcess } from '../../cli/host.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -41,7 +42,7 @@ describe.each(ENGINES)('NOTIFY after apply ($name)', ({ name, available }) => {
 
   it('a listener receives each applied revision on commit, and nothing for a no-op', async () => {
     const w = ws!;
-    db = await openDatabase({ databaseUrl: w.url, cwd: w.dir });
+    db = await openDatabase({ databaseUrl: w.url, cwd: w.dir, host: currentProcess() });
     await migrate(db);
     const payloads: string[] = [];
     const unlisten = await db.listen(CHANGES_CHANNEL, (p) => payloads.push(p));
@@ -68,7 +69,7 @@ describe.each(ENGINES)('NOTIFY after apply ($name)', ({ name, available }) => {
 
   it('a failed apply notifies nothing', async () => {
     const w = ws!;
-    db = await openDatabase({ databaseUrl: w.url, cwd: w.dir });
+    db = await openDatabase({ databaseUrl: w.url, cwd: w.dir, host: currentProcess() });
     await migrate(db);
     const payloads: string[] = [];
     await db.listen(CHANGES_CHANNEL, (p) => payloads.push(p));
@@ -98,7 +99,7 @@ describe.skipIf(!ENGINES.find((e) => e.name === 'postgres')!.available)('NOTIFY 
   it('a listener on a separate connection receives the revision the CLI applied', async () => {
     const w = ws!;
     expect((await w.cli(['migrate'])).code).toBe(0);
-    listener = await openDatabase({ databaseUrl: w.url, cwd: w.dir, applicationName: 'labctl listener-test' });
+    listener = await openDatabase({ databaseUrl: w.url, cwd: w.dir, applicationName: 'labctl listener-test', host: currentProcess() });
     const payloads: string[] = [];
     await listener.listen(CHANGES_CHANNEL, (p) => payloads.push(p));
     const r = await w.spawn(['apply']);

@@ -14,11 +14,12 @@ import { migrate, openDatabase, type Database } from '../../adapters/db/index.js
 import { assign } from '../../engine/assignment/assign.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { LiveSnapshot, type LiveHealth } from '../../runtime/live/live.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { LabctlProvider } from '../../runtime/openfeature/index.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { SAMPLES, waitFor } from '../helpers/engines.js';
+import { currentProcess } from '../../cli/host.js';
 
 /** Flags of every value type next to the samples (whose values are objects). */
 const FLAGS = `kind: Experiment
@@ -206,7 +207,7 @@ describe('LabctlProvider over a LiveSnapshot (PGlite)', () => {
   }
   beforeAll(async () => {
     dir = specDir();
-    db = await openDatabase({ cwd: dir, applicationName: 'labctl test' });
+    db = await openDatabase({ cwd: dir, applicationName: 'labctl test', host: currentProcess() });
     await migrate(db);
     await applyDir();
     live = await LiveSnapshot.open({ db });

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../../adapters/db/index.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { spawnHelper, type Helper } from '../helpers/labctl-process.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';
+import { currentProcess } from '../../cli/host.js';
 
 // PGlite starts take seconds each and these tests run several CLI commands; CI machines are slow.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -65,13 +66,13 @@ describe('PGlite is held by one process at a time', () => {
 
   it('while this process holds it through openDatabase, a spawned plan fails naming this pid; after close it works', async () => {
     const w = ws!;
-    held = await openDatabase({ cwd: w.dir, applicationName: 'labctl in-process-test' });
+    held = await openDatabase({ cwd: w.dir, applicationName: 'labctl in-process-test', host: currentProcess() });
     const r = await w.spawn(['plan']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`is in use by process ${process.pid} (labctl in-process-test`);
     expect(r.stderr).toContain('set DATABASE_URL to a PostgreSQL server');
     // The same process opening it twice is refused too (PGlite would corrupt it).
-    await expect(openDatabase({ cwd: w.dir })).rejects.toThrow(`in use by process ${process.pid}`);
+    await expect(openDatabase({ cwd: w.dir, host: currentProcess() })).rejects.toThrow(`in use by process ${process.pid}`);
     // The holder can still use its handle: the refused attempt did not release the lock.
     expect(await held.query('SELECT count(*)::int AS n FROM labctl.resources')).toEqual([{ n: 7 }]);
     expect(existsSync(join(w.dir, '.labctl', 'db.lock'))).toBe(true);

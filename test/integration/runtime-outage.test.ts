@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assign } from '../../engine/assignment/assign.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, waitFor, type Workspace } from '../helpers/engines.js';
 import { requirePostgres } from '../helpers/postgres.js';

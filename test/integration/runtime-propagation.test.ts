@@ -13,6 +13,7 @@ import { assertFreshBuild } from '../helpers/build.js';
 import { createWorkspace, type Workspace } from '../helpers/engines.js';
 import { requirePostgres } from '../helpers/postgres.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
+import { currentProcess } from '../../cli/host.js';
 
 const PG = await requirePostgres();
 if (PG) assertFreshBuild();
@@ -109,7 +110,7 @@ describe('propagation in-process on PGlite (one Database shared by apply and Liv
 
   it('a LiveSnapshot on the same PGlite Database sees the new revision within 1 s of apply', async () => {
     ws = await createWorkspace('pglite');
-    db = await openDatabase({ cwd: ws.dir, applicationName: 'labctl test' });
+    db = await openDatabase({ cwd: ws.dir, applicationName: 'labctl test', host: currentProcess() });
     await migrate(db);
     const first = await applyDir(db, ws.specs);
     // Polling far slower than the bound: only NOTIFY can make it.

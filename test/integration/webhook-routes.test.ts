@@ -9,6 +9,7 @@ import { migrate } from '../../adapters/db/migrate.js';
 import { openDatabase } from '../../adapters/db/open.js';
 import { WatcherRegistry } from '../../adapters/state/watchers.js';
 import { RECONCILE_CHANNEL } from '../../core/channels.js';
+import { currentProcess } from '../../cli/host.js';
 import { adminRoutes } from '../../runtime/server/admin.js';
 import { Router } from '../../runtime/server/router.js';
 import { dispatch } from '../../runtime/server/server.js';
@@ -22,7 +23,7 @@ describe('POST /v1/reconcile on the embedded database', () => {
   const notified: string[] = [];
 
   beforeAll(async () => {
-    db = await openDatabase({ cwd: mkdtempSync(`${tmpdir()}/labctl-hook-`) });
+    db = await openDatabase({ cwd: mkdtempSync(`${tmpdir()}/labctl-hook-`), host: currentProcess() });
     await migrate(db);
     await db.listen(RECONCILE_CHANNEL, (p) => notified.push(p));
     const router = new Router(adminRoutes({ db, token: TOKEN }));
@@ -43,7 +44,7 @@ describe('POST /v1/reconcile on the embedded database', () => {
   });
 
   it('accepts a GitHub-signed push once a watcher is registered, and notifies the leader', async () => {
-    const registry = new WatcherRegistry(db, 'dir:/x', () => ({ leader: true, status: { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null } }));
+    const registry = new WatcherRegistry(db, 'dir:/x', () => ({ leader: true, status: { state: 'Ready', lastAppliedRevision: null, lastAttemptedRevision: null, lastError: null, lastErrorAt: null, lastReconcileAt: null } }), currentProcess());
     await registry.report();
     const body = JSON.stringify({ ref: 'refs/heads/main' });
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;

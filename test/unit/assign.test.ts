@@ -6,7 +6,7 @@ import type { JsonObject } from '../../core/types.js';
 import { assign, evaluate, type Assignment, type AssignmentReason } from '../../engine/assignment/assign.js';
 import { hashUnit } from '../../engine/assignment/hash.js';
 import { buildSnapshot, type Snapshot, type SnapshotResource } from '../../engine/assignment/snapshot.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 
 // ---------------------------------------------------------------------------------------------
 // Specs as kinds/experiment/kind.ts `normalise` produces them.

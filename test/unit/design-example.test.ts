@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecLoader, readSpecDir } from '../../reconciler/load/index.js';
 import { assign } from '../../engine/assignment/assign.js';
-import { snapshotFromDir } from '../../runtime/live/load.js';
+import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 
 // The normative Experiment of DESIGN §3, verbatim, plus the Layer and Metrics it references.
 const EXAMPLE = `kind: Experiment
