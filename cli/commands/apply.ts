@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
 import type { ApplyInput } from '../../reconciler/apply/apply.js';
 import { applyAndConverge, RegistryPendingError, resumeJournal } from '../../reconciler/apply/converge.js';
-import type { ExecutionReport } from '../../reconciler/plan/registry.js';
+import type { ExecutionReport } from '../../reconciler/external/registry-steps.js';
 import { InvalidPlanFileError } from '../../reconciler/apply/errors.js';
-import { changedPrompts, mirrorPrompts, mirrorReportLines, readMirrorTargets, type MirrorReport } from '../../reconciler/external/prompt-mirror.js';
+import { mirrorReportLines, type MirrorReport } from '../../reconciler/external/prompt-mirror.js';
+import { mirrorTargetsAfter, runMirror } from '../../reconciler/external/executor.js';
 import { resolveActor, resolveGitSha } from '../../adapters/git/provenance.js';
 import type { Plan } from '../../core/types.js';
 import type { DesiredState } from '../../reconciler/load/index.js';
@@ -124,7 +125,7 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
     }
     if (converged.unconfiguredPending > 0) io.stderr.write(c.yellow(`${converged.unconfiguredPending} MLflow step(s) of an earlier apply are pending; set MLFLOW_TRACKING_URI and run labctl apply --resume\n`));
     const result = converged.result!;
-    const targets = await readMirrorTargets(db, changedPrompts(result.plan)).catch((e: Error) => e);
+    const targets = await mirrorTargetsAfter(db, result.plan).catch((e: Error) => e);
     return { result, targets, resumed: converged.resumed, executed: converged.executed };
   });
   printSteps(io, resumed, 'earlier apply: ');
@@ -143,7 +144,7 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   printSteps(io, executed);
   // MLflow is called with the database closed (an embedded one is free for other processes meanwhile).
   if (!(targets instanceof Error) && targets.length > 0 && mlflowConfigured(io.env)) io.stderr.write(c.dim(`Mirroring ${targets.length} prompt${targets.length === 1 ? '' : 's'} to MLflow…\n`));
-  const mirror = targets instanceof Error ? targets : await mirrorPrompts(targets, { env: io.env });
+  const mirror = targets instanceof Error ? targets : await runMirror(targets, { env: io.env });
   return reportMirror(io, mirror, result.outcome === 'no-op' ? 'the database was already up to date' : `the database was applied (revision ${result.plan.revision})`);
 }
 

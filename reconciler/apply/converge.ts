@@ -2,8 +2,9 @@
  * Apply with the model registry: finish the MLflow steps an earlier apply left pending, apply (which
  * plans the registry and journals its steps in the same transaction), then run the new steps.
  */
-import { executeJournal, type ExecutionReport, type RegistryContext } from '../plan/registry.js';
-import { countPending } from '../../adapters/state/journal.js';
+import type { RegistryContext } from '../plan/registry.js';
+import { runRegistrySteps } from '../external/executor.js';
+import type { ExecutionReport } from '../external/registry-steps.js';
 import type { Database } from '../../core/db.js';
 import { apply, type ApplyInput, type ApplyOptions, type ApplyResult } from './apply.js';
 
@@ -41,8 +42,8 @@ function firstError(r: ExecutionReport): string {
 
 /** Run the steps earlier applies left pending. Throws RegistryPendingError when some stay pending. */
 export async function resumeJournal(db: Database, ctx: RegistryContext, opts: { signal?: AbortSignal } = {}): Promise<{ report?: ExecutionReport; unconfiguredPending: number }> {
-  if (!ctx.client) return { unconfiguredPending: await countPending(db) };
-  const report = await executeJournal(db, ctx.client, opts);
+  const { report, unconfiguredPending } = await runRegistrySteps(db, { client: ctx.client, signal: opts.signal });
+  if (!report) return { unconfiguredPending };
   if (report.pending > 0) {
     throw new RegistryPendingError(`${report.pending} MLflow step(s) of an earlier apply are still pending: ${firstError(report)}`, report, false);
   }
@@ -62,7 +63,7 @@ export async function applyAndConverge(
   const { report: resumed, unconfiguredPending } = await resumeJournal(db, opts.registry, { signal: opts.signal });
   const result = await apply(db, input, opts);
   if (!opts.registry.client || result.outcome !== 'applied' || !result.plan.registry?.steps.length) return { result, resumed, unconfiguredPending };
-  const executed = await executeJournal(db, opts.registry.client, { signal: opts.signal });
+  const executed = (await runRegistrySteps(db, { client: opts.registry.client, signal: opts.signal })).report!;
   if (executed.pending > 0 || executed.failed > 0) {
     const what = executed.pending > 0 ? `${executed.pending} MLflow step(s) are pending` : `${executed.failed} MLflow step(s) failed`;
     const registryPending = new RegistryPendingError(`the database was applied (revision ${result.plan.revision}), but ${what}: ${firstError(executed)}`, executed, true);

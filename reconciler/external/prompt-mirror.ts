@@ -1,6 +1,7 @@
 import type { JsonObject, Plan, Resource } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
 import { MlflowClient } from '../../adapters/mlflow/client.js';
+import { ensureRegisteredModel, setAliasVerified } from '../../adapters/mlflow/converge.js';
 import { mlflowConfigured } from '../../adapters/mlflow/config.js';
 import { MlflowError } from '../../adapters/mlflow/errors.js';
 import { filterLiteral, tagFilter, type ModelVersion } from '../../adapters/mlflow/types.js';
@@ -151,19 +152,7 @@ export async function mirrorPrompt(client: MlflowClient, t: MirrorTarget): Promi
       return { ...base, status: 'in-sync', mlflowVersion: current.version };
     }
   }
-  let registeredModelCreated = false;
-  let model = await client.getRegisteredModel(t.name);
-  if (!model) {
-    try {
-      model = await client.createRegisteredModel({ name: t.name, description: t.description, tags: { [PROMPT_TAGS.isPrompt]: 'true' } });
-      registeredModelCreated = true;
-    } catch (e) {
-      // Created meanwhile (a concurrent apply): use it.
-      if (!(e instanceof MlflowError && e.isAlreadyExists)) throw e;
-      model = await client.getRegisteredModel(t.name);
-      if (!model) throw e;
-    }
-  }
+  const { model, created: registeredModelCreated } = await ensureRegisteredModel(client, { name: t.name, description: t.description, tags: { [PROMPT_TAGS.isPrompt]: 'true' } }, { knownAbsent: false });
   if (model.tags[PROMPT_TAGS.isPrompt] !== 'true') {
     throw new MirrorConflictError(
       `MLflow has a registered model "${t.name}" that is not a prompt (no ${PROMPT_TAGS.isPrompt}=true tag); labctl does not write prompt versions into a model — rename the prompt or that model`,
@@ -193,10 +182,9 @@ export async function mirrorPrompt(client: MlflowClient, t: MirrorTarget): Promi
     chosen = lowestVersion(await client.searchAllModelVersions({ filter })) ?? made;
   }
   const before = model.aliases[t.alias];
-  if (before !== chosen.version) await client.setAlias(t.name, t.alias, chosen.version);
-  const check = await client.getModelVersionByAlias(t.name, t.alias);
-  if (!check || check.version !== chosen.version || check.tags[PROMPT_TAGS.version] !== t.version) {
-    throw new Error(`alias ${t.alias} of "${t.name}" reads back as ${check ? `version ${check.version}` : 'missing'}, not version ${chosen.version} just set`);
+  const check = await setAliasVerified(client, t.name, t.alias, chosen.version, before);
+  if (check.tags[PROMPT_TAGS.version] !== t.version) {
+    throw new Error(`alias ${t.alias} of "${t.name}" points at version ${check.version}, which does not carry ${PROMPT_TAGS.version}=${t.version}`);
   }
   const status: MirrorStatus = created ? 'created' : before !== chosen.version ? 'aliased' : 'in-sync';
   return { ...base, status, mlflowVersion: chosen.version, registeredModelCreated };

@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../../core/db.js';
 import type { MlflowClient } from '../../adapters/mlflow/client.js';
 import { MlflowError } from '../../adapters/mlflow/errors.js';
 import { isPromptEntry } from '../../adapters/mlflow/types.js';
+import { ensureRegisteredModel, setAliasVerified } from '../../adapters/mlflow/converge.js';
 import { markDone, markFailed, readPending, type JournalEntry } from '../../adapters/state/journal.js';
 import type { RegistryStep } from '../../core/registry.js';
 
@@ -82,15 +83,9 @@ export async function runStep(client: MlflowClient, entry: JournalEntry): Promis
   const s = entry.step;
   switch (s.op) {
     case 'create-model': {
-      try {
-        await client.createRegisteredModel({ name: s.mlflowName, description: s.description, tags: s.tags });
-        return;
-      } catch (e) {
-        if (!(e instanceof MlflowError && e.isAlreadyExists)) throw e;
-      }
+      const { model: rm, created } = await ensureRegisteredModel(client, { name: s.mlflowName, description: s.description, tags: s.tags }, { knownAbsent: true });
+      if (created) return;
       // Created meanwhile (by a resumed run or by hand): converge it instead.
-      const rm = await client.getRegisteredModel(s.mlflowName);
-      if (!rm) throw new Error(`registered model ${s.mlflowName} exists and does not exist (MLflow answered both)`);
       if (isPromptEntry(rm.tags)) throw new RegistryConflictError(`MLflow's "${s.mlflowName}" is a prompt, not a model`);
       if (s.description !== undefined && rm.description !== s.description) await client.updateRegisteredModel({ name: s.mlflowName, description: s.description });
       for (const [k, v] of Object.entries(s.tags)) if (rm.tags[k] !== v) await client.setRegisteredModelTag(s.mlflowName, k, v);
@@ -106,11 +101,7 @@ export async function runStep(client: MlflowClient, entry: JournalEntry): Promis
       await client.deleteRegisteredModelTag(s.mlflowName, s.key);
       return;
     case 'set-alias': {
-      await client.setAlias(s.mlflowName, s.alias, s.version);
-      const check = await client.getModelVersionByAlias(s.mlflowName, s.alias);
-      if (!check || check.version !== s.version) {
-        throw new Error(`alias ${s.alias} of ${s.mlflowName} reads back as ${check ? `version ${check.version}` : 'unset'}, not version ${s.version} just set`);
-      }
+      await setAliasVerified(client, s.mlflowName, s.alias, s.version);
       if (s.reason === 'promotion' || s.policy !== undefined) {
         const tags: Record<string, string> = {
           [PROMOTION_TAGS.promotedAt]: entry.createdAt,

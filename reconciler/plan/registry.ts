@@ -1,6 +1,6 @@
 /**
- * The model registry (MLflow) side of plan and apply: read MLflow, plan the steps and promotion
- * decisions, journal them in the apply's transaction, run them after the commit.
+ * The model registry (MLflow) side of the plan pipeline: observe MLflow, assemble the steps and
+ * promotion decisions. Apply journals the steps; reconciler/external/ runs them after the commit.
  */
 import type { PathProblem } from '../../core/pointer.js';
 import type { ActualResource, JsonObject, Resource } from '../../core/types.js';
@@ -11,11 +11,8 @@ import { observeModels, observeRegistry } from './registry-observe.js';
 import { observedFingerprint, planRegistry } from './registry-assemble.js';
 import type { RegistryPlan } from '../../core/registry.js';
 
-export * from '../../core/registry.js';
-export { planRegistry, selectCandidate, candidateRule, runsNeeded, observedFingerprint, mlflowNameOf } from './registry-assemble.js';
-export { observeRegistry, observeModels, observeRuns, readLastSet, modelRefs } from './registry-observe.js';
-export { writeJournal, readPending, markDone, markFailed, countPending, type JournalEntry } from '../../adapters/state/journal.js';
-export { executeJournal, runStep, describeStep, PROMOTION_TAGS, RegistryConflictError, type ExecutionReport, type StepOutcome } from '../external/registry-steps.js';
+export { planRegistry, runsNeeded } from './registry-assemble.js';
+export { observeModels, readLastSet, modelRefs } from './registry-observe.js';
 
 /** How plan and apply reach the model registry: a client, or none when MLFLOW_TRACKING_URI is unset. */
 export interface RegistryContext {

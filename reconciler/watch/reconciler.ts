@@ -2,9 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { ApplyResult } from '../apply/apply.js';
 import { applyAndConverge, RegistryPendingError } from '../apply/converge.js';
 import { MlflowError } from '../../adapters/mlflow/errors.js';
-import { registryContextFromEnv, type ExecutionReport, type RegistryContext } from '../plan/registry.js';
+import { registryContextFromEnv, type RegistryContext } from '../plan/registry.js';
+import type { ExecutionReport } from '../external/registry-steps.js';
 import { GuardRefusedError, PlanRejectedError } from '../apply/errors.js';
-import { changedPrompts, mirrorPrompts, mirrorReportLines, NOT_CONFIGURED, readMirrorTargets, wantsMirror, type MirrorReport } from '../external/prompt-mirror.js';
+import { changedPrompts, mirrorReportLines, NOT_CONFIGURED, wantsMirror, type MirrorReport } from '../external/prompt-mirror.js';
+import { mirrorTargetsAfter, runMirror } from '../external/executor.js';
 import type { Diagnostic, Plan } from '../../core/types.js';
 import { mlflowConfigured } from '../../adapters/mlflow/config.js';
 import type { DesiredState } from '../load/validate.js';
@@ -221,7 +223,7 @@ export class Reconciler extends EventEmitter {
     this.mirrorChanged = new Set();
     let report: MirrorReport;
     try {
-      report = await mirrorPrompts(await readMirrorTargets(this.opts.db, changed), { env, signal: this.mirrorAbort.signal });
+      report = await runMirror(await mirrorTargetsAfter(this.opts.db, undefined, changed), { env, signal: this.mirrorAbort.signal });
     } catch (e) {
       report = { configured: true, results: [], failed: [{ prompt: '*', alias: '', status: 'failed', error: (e as Error).message.split('\n')[0] }] };
     }
