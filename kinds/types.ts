@@ -36,6 +36,8 @@ export interface KindDef extends PlanKind {
   kind: string;
   /** File name under specs/ (the published JSON Schema that editors reference). */
   schemaFile: string;
+  /** The schema itself, for a kind defined outside this package; read from specs/schemaFile when absent. */
+  schema?: object;
   /** Fill defaults and canonicalise a schema-valid document; drops kind, name and apiVersion. */
   normalise(doc: JsonObject): JsonObject;
   /** Rules on one resource, with read access to the rest of the desired state. */

@@ -1,7 +1,8 @@
 import { specHash } from '../../core/hash.js';
 import type { ActualResource, Change, JsonObject, Plan } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
-import { kindByName, KINDS } from '../../kinds/index.js';
+import { KINDS } from '../../kinds/index.js';
+import type { KindDef } from '../../kinds/types.js';
 
 interface ResourceRow {
   kind: string;
@@ -14,10 +15,10 @@ interface ResourceRow {
 }
 
 /** Read the actual state: every managed resource with its spec rebuilt from the typed tables. */
-export async function readActualState(q: Queryable): Promise<ActualResource[]> {
+export async function readActualState(q: Queryable, kinds: readonly KindDef[] = KINDS): Promise<ActualResource[]> {
   const rows = await q.query<ResourceRow>('SELECT kind, name, spec_hash, generation, git_sha, applied_at, archived_at FROM labctl.resources');
   const specs = new Map<string, Map<string, JsonObject>>();
-  for (const k of KINDS) specs.set(k.kind, await k.table.read(q));
+  for (const k of kinds) specs.set(k.kind, await k.table.read(q));
   return rows.map((r) => ({
     kind: r.kind,
     name: r.name,
@@ -37,7 +38,7 @@ export interface WriteMeta {
 }
 
 /** Write the plan's changes (creates, updates, archives) into the typed tables and the resource index. */
-export async function writeChanges(q: Queryable, changes: readonly Change[], meta: WriteMeta): Promise<void> {
+export async function writeChanges(q: Queryable, changes: readonly Change[], meta: WriteMeta, kinds: readonly KindDef[] = KINDS): Promise<void> {
   const byKind = new Map<string, Change[]>();
   for (const c of changes) {
     if (c.action !== 'create' && c.action !== 'update') continue;
@@ -46,8 +47,8 @@ export async function writeChanges(q: Queryable, changes: readonly Change[], met
     byKind.set(c.kind, list);
   }
   for (const [kind, list] of byKind) {
-    const table = kindByName(kind)?.table;
-    // Unreachable for validated specs (every kind in KINDS has a table); a plan file may name anything.
+    const table = kinds.find((k) => k.kind === kind)?.table;
+    // Unreachable for validated specs (every kind has a table); a plan file may name anything.
     if (!table) throw new Error(`no table for kind ${kind}`);
     await table.write(q, list.map((c) => ({ name: c.name, spec: c.after! })), { gitSha: meta.gitSha });
   }

@@ -179,7 +179,7 @@ export class SchemaValidator {
     const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
     addFormats(ajv);
     for (const k of kinds) {
-      const schema = JSON.parse(readFileSync(join(packageRoot(), 'specs', k.schemaFile), 'utf8')) as object;
+      const schema = k.schema ?? (JSON.parse(readFileSync(join(packageRoot(), 'specs', k.schemaFile), 'utf8')) as object);
       this.compiled.set(k.kind, ajv.compile(schema));
       this.files.set(k.kind, k.schemaFile);
     }

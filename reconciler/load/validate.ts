@@ -1,6 +1,6 @@
 import type { Diagnostic, Resource, SourceRange } from '../../core/types.js';
-import { KINDS, kindByName } from '../../kinds/index.js';
-import type { RuleContext } from '../../kinds/types.js';
+import { KINDS } from '../../kinds/index.js';
+import type { KindDef, RuleContext } from '../../kinds/types.js';
 import { locate } from './locate.js';
 import { problemToDiagnostic, toPointer } from '../../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
@@ -36,7 +36,12 @@ export function ruleContext(resources: readonly Resource[]): RuleContext {
 
 /** Validates spec files into a desired state; create one per process and reuse it (schemas compile once). */
 export class SpecLoader {
-  private readonly schemas = new SchemaValidator(KINDS);
+  private readonly schemas: SchemaValidator;
+
+  /** kinds: the kinds to accept, in apply order (default: every kind labctl knows). */
+  constructor(private readonly kinds: readonly KindDef[] = KINDS) {
+    this.schemas = new SchemaValidator(kinds);
+  }
 
   /** Parse, schema-check, normalise and rule-check every document of the given files. */
   load(files: readonly SpecFile[]): DesiredState {
@@ -75,7 +80,7 @@ export class SpecLoader {
       return pd ? locate(pd, path, { offset }) : undefined;
     };
     const ctx = ruleContext(resources);
-    for (const def of KINDS) {
+    for (const def of this.kinds) {
       const ofKind = ctx.ofKind(def.kind);
       if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path, p.offset)));
       if (def.groupRules) for (const { resource, problem } of def.groupRules(ofKind, ctx)) diagnostics.push(problemToDiagnostic(problem, locateIn(resource, problem.path, problem.offset)));
@@ -87,13 +92,13 @@ export class SpecLoader {
     const v = pd.value;
     if (typeof v.kind !== 'string') {
       const missing = v.kind === undefined;
-      out.push({ severity: 'error', code: missing ? 'missing-field' : 'wrong-type', path: '/kind', summary: missing ? 'missing required field "kind"' : `kind must be a string, got ${describeValue(v.kind)}`, hint: `${missing ? 'add' : 'write'} kind: one of ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, missing ? [] : ['kind']) });
+      out.push({ severity: 'error', code: missing ? 'missing-field' : 'wrong-type', path: '/kind', summary: missing ? 'missing required field "kind"' : `kind must be a string, got ${describeValue(v.kind)}`, hint: `${missing ? 'add' : 'write'} kind: one of ${this.kinds.map((k) => k.kind).join(', ')}`, range: locate(pd, missing ? [] : ['kind']) });
       return undefined;
     }
-    const def = kindByName(v.kind);
+    const def = this.kinds.find((k) => k.kind === v.kind);
     if (!def) {
-      const guess = didYouMean(v.kind, KINDS.map((k) => k.kind));
-      out.push({ severity: 'error', code: 'unknown-kind', path: '/kind', summary: `unknown kind "${v.kind}"`, hint: guess ? `did you mean "${guess}"?` : `use one of: ${KINDS.map((k) => k.kind).join(', ')}`, range: locate(pd, ['kind']) });
+      const guess = didYouMean(v.kind, this.kinds.map((k) => k.kind));
+      out.push({ severity: 'error', code: 'unknown-kind', path: '/kind', summary: `unknown kind "${v.kind}"`, hint: guess ? `did you mean "${guess}"?` : `use one of: ${this.kinds.map((k) => k.kind).join(', ')}`, range: locate(pd, ['kind']) });
       return undefined;
     }
     const errors = this.schemas.check(def.kind, pd);

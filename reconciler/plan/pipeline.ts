@@ -12,6 +12,7 @@ import { readSpecsAtRef } from '../../adapters/git/specs-at-ref.js';
 import { countPending } from '../../adapters/state/journal.js';
 import { readActualState } from '../../adapters/state/state.js';
 import { KINDS } from '../../kinds/index.js';
+import type { KindDef } from '../../kinds/types.js';
 import { SpecLoader } from '../load/validate.js';
 import { assembleRegistry, observeRegistryState, type RegistryContext, type RegistryObserved } from './registry.js';
 
@@ -33,6 +34,8 @@ export interface PlanOptions {
   registry?: RegistryContext;
   /** The mass-archive guard was lifted (apply --allow-mass-archive): the warning says so. */
   allowMassArchive?: boolean;
+  /** The kinds, in apply order (default: every kind labctl knows). */
+  kinds?: readonly KindDef[];
 }
 
 /** Everything read from the outside world to make a plan. */
@@ -54,22 +57,22 @@ export interface MadePlan {
 }
 
 /** The specs at a git ref, as if they were the applied state (each its own recorded hash, generation 1). */
-async function observeGitRef(dir: string, ref: string): Promise<{ actual: ActualResource[]; base: NonNullable<Observation['base']> }> {
+async function observeGitRef(dir: string, ref: string, kinds: readonly KindDef[]): Promise<{ actual: ActualResource[]; base: NonNullable<Observation['base']> }> {
   const at = await readSpecsAtRef(dir, ref);
-  const state = new SpecLoader().load(at.files);
+  const state = new SpecLoader(kinds).load(at.files);
   const actual = state.resources.map((r) => ({ kind: r.kind, name: r.name, spec: r.spec, recordedHash: specHash(r.spec), generation: 1, archived: false, gitSha: at.commit, appliedAt: '' }));
   return { actual, base: { ref, commit: at.commit, errors: state.diagnostics.filter((d) => d.severity === 'error').length } };
 }
 
 /** Read what a plan needs (I/O). Inside apply, base.q is the locked transaction. */
-export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry'>): Promise<Observation> {
+export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry' | 'kinds'>): Promise<Observation> {
   if (base.kind === 'git-ref') {
-    const { actual, base: ref } = await observeGitRef(base.dir, base.ref);
+    const { actual, base: ref } = await observeGitRef(base.dir, base.ref, opts.kinds ?? KINDS);
     // Promotions are worth reviewing in the pull request too: MLflow is read when it is configured.
     const registry = opts.registry ? await observeRegistryState(undefined, desired.resources, opts.registry) : undefined;
     return { actual, registry, pendingSteps: 0, base: ref };
   }
-  const actual = await readActualState(base.q);
+  const actual = await readActualState(base.q, opts.kinds);
   const registry = opts.registry ? await observeRegistryState(base.q, desired.resources, opts.registry) : undefined;
   return { actual, registry, pendingSteps: await countPending(base.q) };
 }
@@ -108,7 +111,7 @@ function planWarnings(plan: Plan, observation: Observation, opts: PlanOptions): 
 /** Turn an observation into a plan: the diff, the registry's steps, every warning (pure). */
 export function assemble(desired: PlanDesired, observation: Observation, opts: PlanOptions): MadePlan {
   const now = opts.now();
-  const plan = diff(desired.resources, observation.actual, { prune: opts.prune, gitSha: opts.gitSha, now: now.toISOString(), kinds: KINDS, locate: desired.locate });
+  const plan = diff(desired.resources, observation.actual, { prune: opts.prune, gitSha: opts.gitSha, now: now.toISOString(), kinds: opts.kinds ?? KINDS, locate: desired.locate });
   const registry = assembleRegistry(desired.resources, observation.registry, observation.actual, now.getTime());
   const registryProblems = (registry?.problems ?? []).map(({ resource, problem }) => problemToDiagnostic(problem, desired.locate?.(resource, problem.path)));
   if (registry) plan.registry = registry.registry;

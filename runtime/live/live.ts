@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import { CHANGES_CHANNEL } from '../../core/channels.js';
 import { Backoff, Coalescer } from '../../core/retry.js';
 import type { Database, HostProcess } from '../../core/db.js';
+import { KINDS } from '../../kinds/index.js';
 import type { SnapshotHealth } from '../../kinds/routes.js';
+import type { KindDef } from '../../kinds/types.js';
 import { migrate } from '../../adapters/db/migrate.js';
 import { openDatabase } from '../../adapters/db/open.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
@@ -16,6 +18,8 @@ export interface LiveSnapshotOptions {
   db?: Database;
   /** The opening process, needed when this opens the database (the embedded one's lock file). */
   host?: HostProcess;
+  /** The kinds to read (default: every kind labctl knows). */
+  kinds?: readonly KindDef[];
   /** Revision check interval while healthy (the NOTIFY path is the fast one). */
   pollMs?: number;
   /** Longest wait between reconnection attempts while the database is unreachable. */
@@ -50,6 +54,7 @@ export class LiveSnapshot extends EventEmitter {
     private readonly pollMs: number,
     maxBackoffMs: number,
     private readonly checkTimeoutMs: number,
+    private readonly kinds: readonly KindDef[] = KINDS,
   ) {
     super();
     this.backoff = new Backoff({ initialMs: 250, maxMs: maxBackoffMs });
@@ -60,10 +65,10 @@ export class LiveSnapshot extends EventEmitter {
   static async open(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {
     if (!opts.db && (!opts.host || !opts.cwd)) throw new TypeError('LiveSnapshot.open needs db, or host and cwd to open one (openSnapshot from labctl fills them in)');
     const db = opts.db ?? (await openDatabase({ databaseUrl: opts.databaseUrl, cwd: opts.cwd!, applicationName: 'labctl serve', host: opts.host! }));
-    const live = new LiveSnapshot(db, !opts.db, opts.pollMs ?? 5000, opts.maxBackoffMs ?? 30_000, opts.checkTimeoutMs ?? 5000);
+    const live = new LiveSnapshot(db, !opts.db, opts.pollMs ?? 5000, opts.maxBackoffMs ?? 30_000, opts.checkTimeoutMs ?? 5000, opts.kinds);
     try {
       await migrate(db);
-      live.snapshot = await loadAppliedSnapshot(db);
+      live.snapshot = await loadAppliedSnapshot(db, live.kinds);
       live.syncedAt = Date.now();
       await live.subscribe();
     } catch (e) {
@@ -96,7 +101,7 @@ export class LiveSnapshot extends EventEmitter {
 
   private async reloadOnce(): Promise<void> {
     try {
-      const next = await loadAppliedSnapshot(this.db);
+      const next = await loadAppliedSnapshot(this.db, this.kinds);
       const changed = next.revision !== this.snapshot.revision;
       this.snapshot = next;
       this.syncedAt = Date.now();

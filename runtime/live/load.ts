@@ -2,6 +2,8 @@ import type { JsonObject } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
 import { modelAliasesToken, readModelAliases } from '../../adapters/state/model-aliases.js';
 import { readActualState } from '../../adapters/state/state.js';
+import { KINDS } from '../../kinds/index.js';
+import type { KindDef } from '../../kinds/types.js';
 import { readPromptVersions } from '../../kinds/prompt/table.js';
 import { buildSnapshot, type Snapshot } from '../../engine/assignment/snapshot.js';
 
@@ -27,12 +29,12 @@ export async function readAppliedRevision(q: Queryable): Promise<string> {
 }
 
 /** A snapshot of the applied (non-archived) state, read consistently in one repeatable-read transaction. */
-export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }): Promise<Snapshot> {
+export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, kinds: readonly KindDef[] = KINDS): Promise<Snapshot> {
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const specRevision = await readSpecRevision(tx);
     const modelAliases = await readModelAliases(tx);
-    const actual = (await readActualState(tx)).filter((a) => !a.archived);
+    const actual = (await readActualState(tx, kinds)).filter((a) => !a.archived);
     const versions = new Map<string, Array<{ version: string; spec: JsonObject }>>();
     for (const v of await readPromptVersions(tx)) {
       const list = versions.get(v.name) ?? [];

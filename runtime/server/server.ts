@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpError, sendError, sendJson } from '../../core/http.js';
 import { KINDS } from '../../kinds/index.js';
 import type { KindRoute, RouteContext, SnapshotSource } from '../../kinds/routes.js';
+import type { KindDef } from '../../kinds/types.js';
 import type { ExposureWriter } from '../exposures/writer.js';
 import type { LiveSnapshot } from '../live/live.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -12,6 +13,8 @@ export interface RuntimeServerOptions {
   source: SnapshotSource;
   exposures?: ExposureWriter;
   now?: () => number;
+  /** The kinds whose routes to serve (default: every kind labctl knows). */
+  kinds?: readonly KindDef[];
   /** More routes after the kinds' own (the admin routes of `labctl serve`). */
   routes?: readonly KindRoute[];
   log?: (line: string) => void;
@@ -94,7 +97,7 @@ export class RuntimeServer {
       () => ((opts.source as Partial<LiveSnapshot>).health ? (opts.source as LiveSnapshot) : undefined),
       () => opts.exposures,
     );
-    this.router = new Router([...KINDS.flatMap((k) => k.routes ?? []), ...systemRoutes(this.metrics), ...(opts.routes ?? [])]);
+    this.router = new Router([...(opts.kinds ?? KINDS).flatMap((k) => k.routes ?? []), ...systemRoutes(this.metrics), ...(opts.routes ?? [])]);
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
   }
 
