@@ -3,7 +3,7 @@
  * descriptions and tags, move aliases) and why (each promotion policy's decision with its gates).
  * Plain data, like the rest of the plan: renderers draw from it and apply runs its steps.
  */
-import type { GateResult } from './gates/gates.js';
+import type { GateResult } from './gates/index.js';
 
 export type { GateResult };
 

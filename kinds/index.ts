@@ -8,9 +8,6 @@ import { promotionPolicyKind } from './promotion-policy/kind.js';
 import type { KindDef } from './types.js';
 
 export type { KindDef, RuleProblem, RuleContext, ResourceProblem, ChangeCheck } from './types.js';
-export { reassignmentImpact, allocationOf } from '../engine/reassignment.js';
-export { evaluateGates, gatesPassed, parseDuration, parseMetricGate, formatDuration, type GateResult, type MetricGate, type GateCandidate, type GateIncumbent } from '../core/gates/gates.js';
-export { modelRef, promptRef } from './experiment/kind.js';
 
 /** Every kind labctl knows, in apply order (referenced kinds first). */
 export const KINDS: readonly KindDef[] = [layerKind, metricKind, promptKind, modelKind, promotionPolicyKind, experimentKind, holdoutKind];

@@ -2,7 +2,7 @@ import { promotionPolicyTable } from './table.js';
 import type { JsonObject, Resource } from '../../core/types.js';
 import { suggestHint } from '../../core/suggest.js';
 import { normaliseHeader } from '../common.js';
-import { formatDuration, parseDuration, parseMetricGate } from '../../core/gates/gates.js';
+import { formatDuration, parseDuration, parseMetricGate } from '../../core/gates/index.js';
 import { reservedAliasProblem } from '../model/kind.js';
 import type { KindDef, ResourceProblem, RuleContext, RuleProblem } from '../types.js';
 

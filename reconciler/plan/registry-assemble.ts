@@ -5,7 +5,7 @@
 import { canonicalJson, sha256 } from '../../core/hash.js';
 import type { PathProblem } from '../../core/pointer.js';
 import type { JsonObject, Resource } from '../../core/types.js';
-import { evaluateGates, gatesPassed } from '../../core/gates/gates.js';
+import { evaluateGates, gatesPassed } from '../../core/gates/index.js';
 import type { GateResult, ObservedModel, ObservedVersion, PromotionDecision, RegistryModelState, RegistryNote, RegistryObservation, RegistryStep } from '../../core/registry.js';
 
 export interface RegistryPlanInput {

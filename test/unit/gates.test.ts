@@ -3,7 +3,7 @@
 // including the one-line texts a plan prints.
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../core/types.js';
-import { evaluateGates, formatDuration, formatNumbers, gatesPassed, parseDuration, parseMetricGate, type GateCandidate, type GateResult } from '../../core/gates/gates.js';
+import { evaluateGates, formatDuration, formatNumbers, gatesPassed, parseDuration, parseMetricGate, type GateCandidate, type GateResult } from '../../core/gates/index.js';
 
 describe('parseMetricGate: what parses', () => {
   it.each([
