@@ -91,6 +91,7 @@ const { planRegistryState, planRegistry, modelRefs, runsNeeded, readLastSet } = 
 const { readSpecDir, SpecLoader } = await import('../dist/reconciler/load/index.js');
 const { openDatabase, migrate } = await import('../dist/adapters/db/index.js');
 import { currentProcess } from '../dist/cli/host.js';
+import { createExperiment, createRun, finishRun, getModelVersion, logMetrics } from './mlflow-seed.js';
 
 /** A client whose fetch also records the time to response headers per endpoint. */
 function instrumentedClient() {
@@ -151,7 +152,7 @@ async function seed(client) {
   const prefix = `bench-${Date.now().toString(36)}-${process.pid.toString(36)}`;
   log(`[${elapsed()}] seeding ${N} models × ${V} versions as ${prefix}-NNN (once; later runs reuse it)`);
   const s0 = performance.now();
-  const experimentId = await client.createExperiment(`labctl-bench-${prefix}`);
+  const experimentId = await createExperiment(client, `labctl-bench-${prefix}`);
   const BATCH = 24; // models whose chains run at once; the client keeps 8 requests in flight
   for (let b = 0; b < N; b += BATCH) {
     await Promise.all(
@@ -163,10 +164,10 @@ async function seed(client) {
         // Runs in parallel; versions in order, so version v is the v-th run.
         const runs = await Promise.all(
           Array.from({ length: V }, async (_, j) => {
-            const run = await client.createRun({ experimentId, runName: `${name}-train-${j + 1}` });
-            await client.logBatch(run.runId, { metrics: Object.entries(d.metrics(j + 1)).map(([key, value]) => ({ key, value, step: 0 })) });
-            await client.updateRun(run.runId, 'FINISHED');
-            return run.runId;
+            const runId = await createRun(client, { experimentId, runName: `${name}-train-${j + 1}` });
+            await logMetrics(client, runId, d.metrics(j + 1));
+            await finishRun(client, runId);
+            return runId;
           }),
         );
         for (let j = 0; j < V; j++) {
@@ -249,7 +250,7 @@ async function baseline(db, desired) {
       const wire = (await client.request('GET', 'registered-models/get', { query: { name: ref.mlflowName }, idempotent: true })).registered_model;
       const rm = registeredModelFromWire(wire);
       const latest = Math.max(0, ...(wire.latest_versions ?? []).map((v) => Number(v.version)));
-      const versions = await Promise.all(Array.from({ length: latest }, (_, k) => client.getModelVersion(ref.mlflowName, String(k + 1))));
+      const versions = await Promise.all(Array.from({ length: latest }, (_, k) => getModelVersion(client, ref.mlflowName, String(k + 1))));
       models.set(ref.model, {
         mlflowName: ref.mlflowName,
         exists: true,

@@ -1,5 +1,5 @@
-import { MlflowClient } from '../../adapters/mlflow/index.js';
 import { uniqueName } from './mlflow.js';
+import { MlflowTestClient } from './mlflow-test-client.js';
 
 /**
  * What a training job does, through MLflow's REST API: log a run with metrics, register its model
@@ -16,7 +16,7 @@ export class TrainingJob {
   private experimentId: string | undefined;
 
   constructor(
-    readonly client: MlflowClient,
+    readonly client: MlflowTestClient,
     readonly modelName: string,
   ) {}
 

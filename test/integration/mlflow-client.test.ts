@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MlflowClient, MlflowError, type Run } from '../../adapters/mlflow/index.js';
+import { MlflowError, type Run } from '../../adapters/mlflow/index.js';
 import { requireMlflow, uniqueName } from '../helpers/mlflow.js';
+import { MlflowTestClient } from '../helpers/mlflow-test-client.js';
 
 // The typed MLflow client against a real `mlflow server` (CI starts one and sets TEST_MLFLOW_URI;
 // under CI=true a missing server fails here instead of skipping). The server is shared between
@@ -20,10 +21,10 @@ async function failure(p: Promise<unknown>): Promise<MlflowError> {
 }
 
 describe.skipIf(!MLFLOW)('MLflow REST client (real MLflow server)', () => {
-  const client = (opts: { concurrency?: number } = {}) => new MlflowClient({ trackingUri: MLFLOW!, ...opts });
+  const client = (opts: { concurrency?: number } = {}) => new MlflowTestClient({ trackingUri: MLFLOW!, ...opts });
 
   /** An experiment and a run in it, with losses logged at steps 0..n-1 and an accuracy. */
-  async function loggedRun(c: MlflowClient, n: number): Promise<{ experimentId: string; run: Run; losses: number[] }> {
+  async function loggedRun(c: MlflowTestClient, n: number): Promise<{ experimentId: string; run: Run; losses: number[] }> {
     const experimentId = await c.createExperiment(uniqueName('labctl-client'));
     const run = await c.createRun({ experimentId, runName: 'train', startTime: 1_700_000_000_000, tags: { team: 'ml' } });
     const losses = Array.from({ length: n }, (_, i) => Number((1 / (i + 1)).toFixed(6)));
@@ -215,7 +216,7 @@ describe.skipIf(!MLFLOW)('MLflow REST client (real MLflow server)', () => {
         open--;
       }
     };
-    const c = new MlflowClient({ trackingUri: MLFLOW!, concurrency: 3, fetch: counting });
+    const c = new MlflowTestClient({ trackingUri: MLFLOW!, concurrency: 3, fetch: counting });
     const name = uniqueName('labctl-parallel');
     await c.createRegisteredModel({ name });
     c.resetStats();

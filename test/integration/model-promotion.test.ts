@@ -5,7 +5,7 @@ import { apply } from '../../reconciler/apply/apply.js';
 import type { Plan } from '../../core/types.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import { observeModels, registryContextFromEnv } from '../../reconciler/plan/registry.js';
-import { MlflowClient } from '../../adapters/mlflow/index.js';
+
 import { readModelAliases } from '../../adapters/state/model-aliases.js';
 import { Reconciler } from '../../reconciler/watch/reconciler.js';
 import { assign } from '../../engine/assignment/assign.js';
@@ -16,6 +16,7 @@ import { cli } from '../helpers/cli.js';
 import { createRepo } from '../helpers/git.js';
 import { modelYaml, TrainingJob } from '../helpers/mlflow-models.js';
 import { requirePostgres } from '../helpers/postgres.js';
+import { MlflowTestClient } from '../helpers/mlflow-test-client.js';
 
 // Models and promotion policies against a real `mlflow server` (CI starts one and sets
 // TEST_MLFLOW_URI) and a real PostgreSQL: plan, apply, drift, resume after a crash, auth.
@@ -60,14 +61,14 @@ async function mlflowProxy(intercept: (req: IncomingMessage) => number | undefin
 
 describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
   let ws: Workspace;
-  let mlflow: MlflowClient;
+  let mlflow: MlflowTestClient;
   let job: TrainingJob;
   let mlflowName: string;
   let env: Record<string, string>;
 
   beforeEach(async (ctx) => {
     ctx.skip(!MLFLOW || !PG, 'TEST_MLFLOW_URI or PostgreSQL unavailable');
-    mlflow = new MlflowClient({ trackingUri: MLFLOW! });
+    mlflow = new MlflowTestClient({ trackingUri: MLFLOW! });
     mlflowName = uniqueName('churn');
     job = new TrainingJob(mlflow, mlflowName);
     ws = await createWorkspace('postgres', { samples: false, state: 'migrated' });
@@ -516,7 +517,7 @@ describe('models without a reachable MLflow', () => {
 describe('reading many models from MLflow', () => {
   it('one search page finds 25 managed models; a prompt entry and a missing name are told apart by GET', async (ctx) => {
     ctx.skip(!MLFLOW, 'TEST_MLFLOW_URI unavailable');
-    const client = new MlflowClient({ trackingUri: MLFLOW! });
+    const client = new MlflowTestClient({ trackingUri: MLFLOW! });
     // Names that sort first, so the first search page holds them on a server shared with other runs.
     const prefix = uniqueName('0many');
     const names = Array.from({ length: 25 }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);

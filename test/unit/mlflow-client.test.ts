@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isPromptEntry, MlflowClient, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../adapters/mlflow/index.js';
+import { isPromptEntry, MlflowError, mlflowConfigFromEnv, type MlflowClientOptions } from '../../adapters/mlflow/index.js';
 import { closedPort, sendJson, startStub, type StubRequest, type StubServer } from '../helpers/mlflow.js';
+import { MlflowTestClient } from '../helpers/mlflow-test-client.js';
 
 // The client against a local node:http server answering as MLflow does (or as a proxy in front of
 // it would): error mapping, retries, non-JSON answers and timeouts. No MLflow needed.
@@ -18,9 +19,9 @@ async function serve(handler: Parameters<typeof startStub>[0]): Promise<StubServ
 }
 
 /** A client with instant, recorded backoff sleeps. */
-function client(url: string, opts: Partial<MlflowClientOptions> = {}): { c: MlflowClient; sleeps: number[] } {
+function client(url: string, opts: Partial<MlflowClientOptions> = {}): { c: MlflowTestClient; sleeps: number[] } {
   const sleeps: number[] = [];
-  const c = new MlflowClient({ trackingUri: url, maxRetries: 3, backoffMs: 100, maxBackoffMs: 1000, sleep: async (ms) => void sleeps.push(ms), ...opts });
+  const c = new MlflowTestClient({ trackingUri: url, maxRetries: 3, backoffMs: 100, maxBackoffMs: 1000, sleep: async (ms) => void sleeps.push(ms), ...opts });
   return { c, sleeps };
 }
 
@@ -206,7 +207,7 @@ describe('cancelling', () => {
   it('stops a hanging request and the retries at once when the client signal aborts', async () => {
     const s = await serve(() => undefined);
     const stop = new AbortController();
-    const c = new MlflowClient({ trackingUri: s.url, timeoutMs: 60_000, maxRetries: 5, signal: stop.signal });
+    const c = new MlflowTestClient({ trackingUri: s.url, timeoutMs: 60_000, maxRetries: 5, signal: stop.signal });
     const started = Date.now();
     setTimeout(() => stop.abort(new Error('the watcher is stopping')), 100);
     await expect(c.getRegisteredModel('p')).rejects.toThrow('the watcher is stopping');
@@ -352,19 +353,19 @@ describe('authentication headers', () => {
   it('sends Bearer for a token, Basic for a username and password or credentials in the URI, and nothing otherwise', async () => {
     const s = await serve((_r, res) => sendJson(res, 200, { registered_model: MODEL }));
     const port = new URL(s.url).port;
-    const auth = async (c: MlflowClient) => {
+    const auth = async (c: MlflowTestClient) => {
       const before = s.requests.length;
       await c.getRegisteredModel('p');
       expect(s.requests).toHaveLength(before + 1);
       return s.requests[before]!.headers.authorization;
     };
-    expect(await auth(new MlflowClient({ trackingUri: s.url, auth: { kind: 'bearer', token: 'tok-1' } }))).toBe('Bearer tok-1');
-    expect(await auth(new MlflowClient({ trackingUri: s.url, auth: { kind: 'basic', username: 'al@ice', password: 'pa:ss' } }))).toBe(`Basic ${Buffer.from('al@ice:pa:ss').toString('base64')}`);
-    expect(await auth(new MlflowClient({ trackingUri: `http://bob:s3cret@127.0.0.1:${port}` }))).toBe(`Basic ${Buffer.from('bob:s3cret').toString('base64')}`);
-    expect(await auth(new MlflowClient({ trackingUri: s.url }))).toBeUndefined();
+    expect(await auth(new MlflowTestClient({ trackingUri: s.url, auth: { kind: 'bearer', token: 'tok-1' } }))).toBe('Bearer tok-1');
+    expect(await auth(new MlflowTestClient({ trackingUri: s.url, auth: { kind: 'basic', username: 'al@ice', password: 'pa:ss' } }))).toBe(`Basic ${Buffer.from('al@ice:pa:ss').toString('base64')}`);
+    expect(await auth(new MlflowTestClient({ trackingUri: `http://bob:s3cret@127.0.0.1:${port}` }))).toBe(`Basic ${Buffer.from('bob:s3cret').toString('base64')}`);
+    expect(await auth(new MlflowTestClient({ trackingUri: s.url }))).toBeUndefined();
     const env = { MLFLOW_TRACKING_URI: `http://u:p@127.0.0.1:${port}`, MLFLOW_TRACKING_TOKEN: 'tok-2', MLFLOW_TRACKING_USERNAME: 'x' };
-    expect(await auth(MlflowClient.fromEnv(env)!)).toBe('Bearer tok-2');
-    expect(await auth(MlflowClient.fromEnv({ MLFLOW_TRACKING_URI: s.url, MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' })!)).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    expect(await auth(MlflowTestClient.fromEnv(env)!)).toBe('Bearer tok-2');
+    expect(await auth(MlflowTestClient.fromEnv({ MLFLOW_TRACKING_URI: s.url, MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' })!)).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
   });
 });
 
@@ -405,7 +406,7 @@ describe('bounded concurrency', () => {
 
   it('refuses a concurrency below 1', () => {
     for (const concurrency of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new MlflowClient({ trackingUri: 'http://127.0.0.1:1', concurrency })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+      expect(() => new MlflowTestClient({ trackingUri: 'http://127.0.0.1:1', concurrency })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     }
   });
 
@@ -419,7 +420,7 @@ describe('bounded concurrency', () => {
     let release: (() => void) | undefined;
     let sleepStarted!: () => void;
     const started = new Promise<void>((r) => (sleepStarted = r));
-    const c = new MlflowClient({
+    const c = new MlflowTestClient({
       trackingUri: s.url,
       concurrency: 1,
       maxRetries: 2,
