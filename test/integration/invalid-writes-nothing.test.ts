@@ -1,19 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from '../helpers/build.js';
 import { cli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres } from '../helpers/postgres.js';
+import { corpusCase } from '../helpers/corpus.js';
 
 /**
  * Invalid specs must never reach the database: plan and apply on a bad tree exit 1 and leave every
  * labctl table exactly as it was. A database that is down gives exit 1 with a one-line reason.
  */
 
-const CORPUS = fileURLToPath(new URL('../fixtures/invalid/', import.meta.url));
 
 /** Corpus cases covering each stage: bytes, YAML, schema, references, cross-resource rules, duplicates. */
 const CASES = [
@@ -114,7 +113,7 @@ describe.skipIf(!pgAvailable)('invalid specs write nothing to the database', () 
     return dir;
   };
 
-  it.each([...CASES.map((name) => ({ name, dir: () => join(CORPUS, name) })), { name: 'unreadable-dangling-symlink', dir: unreadable }])(
+  it.each([...CASES.map((name) => ({ name, dir: () => corpusCase(name).dir })), { name: 'unreadable-dangling-symlink', dir: unreadable }])(
     '$name: plan and apply exit 1 and change no row',
     async ({ dir }) => {
       const specDir = dir();
@@ -180,7 +179,7 @@ describe('a database that is down', () => {
   });
 
   it('an invalid tree is reported as invalid before any connection is tried', async () => {
-    const r = await cli(['plan', '--dir', join(CORPUS, 'zero-weight')], { cwd, env: { DATABASE_URL: DOWN } });
+    const r = await cli(['plan', '--dir', corpusCase('zero-weight').dir], { cwd, env: { DATABASE_URL: DOWN } });
     expect(r.code).toBe(1);
     expectNoStackTrace(r);
     expect(r.stderr).toContain('error[out-of-range]');

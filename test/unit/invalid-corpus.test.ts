@@ -1,12 +1,12 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, type CliResult } from '../helpers/cli.js';
+import { corpusCase, corpusCases } from '../helpers/corpus.js';
 
 /**
- * The bad-input corpus: every case under test/fixtures/invalid/<case>/ is a small spec tree with
+ * The bad-input corpus: every case under test/fixtures/invalid/<case>/ and kinds/<kind>/invalid/<case>/ is a small spec tree with
  * exactly one intended problem and an expected.json naming the diagnostic code, file and line
  * (optionally column, a hint or summary fragment, and further positions under "also").
  * Cases that cannot be committed as static files are generated below into a temp directory.
@@ -47,11 +47,8 @@ interface JsonOutput {
   diagnostics: JsonDiagnostic[];
 }
 
-const CORPUS = fileURLToPath(new URL('../fixtures/invalid/', import.meta.url));
-const staticCases = readdirSync(CORPUS, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
+// Loader-level cases live in test/fixtures/invalid/, each kind's own in kinds/<kind>/invalid/.
+const staticCases = corpusCases();
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -79,7 +76,7 @@ variants:
 function generated(name: string, setup: (dir: string) => void, expected: Expected): { name: string; dir: string; expected: Expected } {
   const dir = join(tmpRoot, name);
   mkdirSync(join(dir, 'experiments'), { recursive: true });
-  cpSync(join(CORPUS, 'zero-weight', 'experiments', 'layers.yaml'), join(dir, 'experiments', 'layers.yaml'));
+  cpSync(join(corpusCase('zero-weight').dir, 'experiments', 'layers.yaml'), join(dir, 'experiments', 'layers.yaml'));
   writeFileSync(join(dir, 'experiments', 'valid.yaml'), VALID_EXPERIMENT.replace('checkout-button', 'valid-one'));
   setup(dir);
   writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected));
@@ -137,7 +134,7 @@ const generatedCases = [
 ];
 
 const allCases: Array<{ name: string; dir: string; expected: Expected }> = [
-  ...staticCases.map((name) => ({ name, dir: join(CORPUS, name), expected: JSON.parse(readFileSync(join(CORPUS, name, 'expected.json'), 'utf8')) as Expected })),
+  ...staticCases.map(({ name, dir }) => ({ name, dir, expected: JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected })),
   ...generatedCases,
 ];
 
@@ -171,9 +168,10 @@ function expectPosition(ds: JsonDiagnostic[], want: Position): void {
 }
 
 describe('invalid corpus', () => {
-  it('holds at least 28 static cases and every one has an expected.json', () => {
+  it('holds at least 28 static cases, every one with an expected.json, no name twice across the roots', () => {
     expect(staticCases.length).toBeGreaterThanOrEqual(28);
-    for (const name of staticCases) expect(existsSync(join(CORPUS, name, 'expected.json')), name).toBe(true);
+    for (const c of staticCases) expect(existsSync(join(c.dir, 'expected.json')), c.name).toBe(true);
+    expect(new Set(staticCases.map((c) => c.name)).size).toBe(staticCases.length);
   });
 
   it.each(allCases)('$name: exit 1 with a positioned, hinted diagnostic and no stack trace', async ({ dir, expected }) => {
@@ -205,19 +203,19 @@ describe('invalid corpus', () => {
   });
 
   it('--format github annotates the file and line of the problem', async () => {
-    const r = await cli(['validate', '--dir', 'zero-weight', '--format', 'github'], { cwd: CORPUS });
+    const r = await cli(['validate', '--dir', 'zero-weight', '--format', 'github'], { cwd: corpusCase('zero-weight').root });
     expect(r.code).toBe(1);
     expectNoStackTrace(r);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     // Paths are relative to the repository root, as GitHub expects.
-    expect(lines[0]).toMatch(/^::error file=test\/fixtures\/invalid\/zero-weight\/experiments\/checkout\.yaml,line=9,col=13,/);
+    expect(lines[0]).toMatch(/^::error file=kinds\/experiment\/invalid\/zero-weight\/experiments\/checkout\.yaml,line=9,col=13,/);
     expect(lines[0]).toContain('title=labctl out-of-range');
     expect(lines[0]).toContain('hint: ');
   });
 
   it('--format github reports both files of a duplicate across files', async () => {
-    const r = await cli(['validate', '--dir', 'duplicate-name-two-files', '--format', 'github'], { cwd: CORPUS });
+    const r = await cli(['validate', '--dir', 'duplicate-name-two-files', '--format', 'github'], { cwd: corpusCase('duplicate-name-two-files').root });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/invalid\/duplicate-name-two-files\/experiments\/a\.yaml,line=2,/m);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/invalid\/duplicate-name-two-files\/experiments\/b\.yaml,line=3,/m);
