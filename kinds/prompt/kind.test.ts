@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256 } from '../../core/hash.js';
 import type { Diagnostic, JsonObject, Resource } from '../../core/types.js';
-import { promptKind } from '../../kinds/prompt/kind.js';
+import { promptKind } from './kind.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'labctl-prompt-kind-'));

@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostic, JsonObject, Resource } from '../../core/types.js';
-import { modelRef } from '../../kinds/experiment/kind.js';
-import { KINDS } from '../../kinds/index.js';
+import { modelRef } from '../experiment/kind.js';
+import { KINDS } from '../index.js';
 import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'labctl-model-kind-'));
