@@ -163,6 +163,10 @@ describe('layers', () => {
     for (const k of KINDS) {
       expect(byPath.has(`kinds/${folder(k.kind)}/kind.ts`), `kinds/${folder(k.kind)}/kind.ts`).toBe(true);
       expect(byPath.has(`kinds/${folder(k.kind)}/table.ts`), `kinds/${folder(k.kind)}/table.ts`).toBe(true);
+      expect(k.schemaFile).toBe(`${folder(k.kind)}.schema.json`);
     }
+    // The published schemas (specs/, where editors find them) are exactly the kinds' ones.
+    const published = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.schema.json')).sort();
+    expect(KINDS.map((k) => k.schemaFile).sort()).toEqual(published);
   });
 });
