@@ -17,7 +17,7 @@ export { SpecLoader, readSpecDir, type DesiredState, type SpecFile } from './rec
 export { diff, fingerprint, hasChanges } from './core/diff.js';
 export type { Plan, Change, Diagnostic, Resource, ActualResource, Json, JsonObject } from './core/types.js';
 export { openDatabase, migrate, readActualState, readStatus, type Database } from './adapters/db/index.js';
-export { apply, planAgainst, CHANGES_CHANNEL } from './reconciler/apply/index.js';
+export { apply, planAgainst, makePlan, CHANGES_CHANNEL, type PlanBase, type PlanDesired, type PlanOptions } from './reconciler/apply/index.js';
 
 /** Open a live snapshot of the applied state in the database; it follows NOTIFY (docs/runtime.md#library). */
 export function openSnapshot(opts: LiveSnapshotOptions = {}): Promise<LiveSnapshot> {

@@ -232,12 +232,6 @@ export async function mirrorPrompts(targets: readonly MirrorTarget[], opts: { en
   return { configured, trackingUri: client.trackingUri, results, failed: results.filter((r) => r.status === 'failed') };
 }
 
-/** After an apply committed: mirror every active prompt that asks for it (full check for the ones it changed). */
-export async function mirrorAfterApply(q: Queryable, plan: Plan, opts: { env: NodeJS.ProcessEnv; client?: MlflowClient; signal?: AbortSignal }): Promise<MirrorReport> {
-  const targets = await readMirrorTargets(q, changedPrompts(plan));
-  return mirrorPrompts(targets, opts);
-}
-
 /** One line per mirrored prompt that needs saying (in-sync ones are counted), for apply output and logs. */
 export function mirrorReportLines(report: MirrorReport): { info: string[]; errors: string[] } {
   const info: string[] = [];
