@@ -1,14 +1,7 @@
 import type { Queryable } from '../../core/db.js';
 
-/** One first exposure of a unit to an experiment phase. */
-export interface Exposure {
-  experiment: string;
-  phase: number;
-  unit: string;
-  variant: string;
-  revision: string;
-  at: number;
-}
+export type { Exposure } from '../../kinds/routes.js';
+import type { Exposure, ExposureSink } from '../../kinds/routes.js';
 
 export interface ExposureWriterOptions {
   /** Rows per INSERT; a full batch is flushed at once. */
@@ -32,7 +25,7 @@ export interface ExposureStats {
  * Batches first exposures into labctl.exposures. record() never blocks and never throws: it appends
  * to a bounded buffer; a timer flushes it. The primary key deduplicates across retries and replicas.
  */
-export class ExposureWriter {
+export class ExposureWriter implements ExposureSink {
   private buffer: Exposure[] = [];
   private recent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
