@@ -11,7 +11,7 @@ import { promptKind } from '../dist/kinds/prompt/kind.js';
 import { nodeJson, startProcess, startServe, stopProcess } from './procs.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = join(here, '..', 'dist', 'reconciler', 'cli', 'bin.js');
+const BIN = join(here, '..', 'dist', 'cli', 'bin.js');
 
 const PROMPT = `kind: Prompt
 name: bench-support

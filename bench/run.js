@@ -141,7 +141,7 @@ async function meta() {
     postgres,
     pglite: JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version,
     labctlCommit: sh('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown',
-    labctlDirty: (sh('git', ['status', '--porcelain', '--', 'reconciler', 'runtime', 'index.ts']) ?? '') !== '',
+    labctlDirty: (sh('git', ['status', '--porcelain', '--', 'core', 'engine', 'kinds', 'adapters', 'reconciler', 'runtime', 'cli', 'index.ts']) ?? '') !== '',
     loadStart: loadavg(),
   };
 }
