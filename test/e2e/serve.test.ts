@@ -1,5 +1,5 @@
 // HTTP end to end on a spawned `labctl serve` over embedded PGlite (a temp cwd after `labctl apply`):
-// the DESIGN §6 contract shapes, bad input, health and metrics, and draining on SIGTERM.
+// the contract shapes of docs/runtime.md, bad input, health and metrics, and draining on SIGTERM.
 // Needs the built CLI (`npx tsc -p .`).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
