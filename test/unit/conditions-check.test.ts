@@ -83,11 +83,11 @@ describe('checkCondition: problems are found and addressed by path', () => {
     });
   });
 
-  it('lists the logical operators of DESIGN §5', () => {
+  it('lists the logical operators of docs/assignment.md#operators', () => {
     expect([...LOGICAL_OPERATORS]).toEqual(['$and', '$or', '$nor', '$not']);
   });
 
-  it('lists every field operator of DESIGN §5', () => {
+  it('lists every field operator of docs/assignment.md#operators', () => {
     const design = '$eq $ne $lt $lte $gt $gte $exists $in $nin $all $elemMatch $size $regex $vgt $vgte $vlt $vlte $veq $vne'.split(' ');
     for (const op of design) expect(FIELD_OPERATORS).toContain(op);
   });

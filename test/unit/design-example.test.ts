@@ -6,7 +6,7 @@ import { SpecLoader, readSpecDir } from '../../reconciler/load/index.js';
 import { assign } from '../../engine/assignment/assign.js';
 import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 
-// The normative Experiment of DESIGN §3, verbatim, plus the Layer and Metrics it references.
+// The normative Experiment of the spec format (docs/spec-reference.md), verbatim, plus the Layer and Metrics it references.
 const EXAMPLE = `kind: Experiment
 name: checkout-button
 description: Does a green checkout button raise completed checkouts?
