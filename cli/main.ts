@@ -7,6 +7,7 @@ import { watchCommand } from './commands/watch.js';
 import { migrateCommand } from './commands/migrate.js';
 import { modelsHistoryCommand } from './commands/models.js';
 import { planCommand } from './commands/plan.js';
+import { reportCommand } from './commands/report.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { reportError } from './errors.js';
@@ -64,6 +65,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('applied revision, last run, counts per kind, drift and running watchers')
     .option('--json', 'machine-readable output')
     .action((o) => run(() => statusCommand(io, o))());
+
+  program
+    .command('report')
+    .description("an experiment's result: units, SRM, lift per metric and variant, the decision")
+    .argument('<experiment>', 'experiment name')
+    .option('--format <format>', 'text, json or markdown', 'text')
+    .action((name, o) => run(() => reportCommand(io, name, o))());
 
   const models = program.command('models').description('models and promotions managed in MLflow');
   models

@@ -145,6 +145,18 @@ export interface Plan {
   diagnostics: Diagnostic[];
   /** What apply does in the model registry (MLflow); absent when no Model or PromotionPolicy is declared. */
   registry?: RegistryPlan;
+  /** Decisions of running experiments that declare `decision`, computed from their results when the plan was made (`labctl plan` only). */
+  decisions?: PlanDecision[];
+}
+
+/** An experiment's decision at planning time: ship, keep running, stop or inconclusive, and why. */
+export interface PlanDecision {
+  experiment: string;
+  status: 'ship' | 'keep_running' | 'stop' | 'inconclusive';
+  variant: string | null;
+  units: number;
+  reasons: string[];
+  summary: string;
 }
 
 /** A spec file as delivered by a source (a directory, a git ref): its bytes, or why they could not be read. */

@@ -53,7 +53,7 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
       throw e;
     }
   } else {
-    ({ plan } = await withDatabase(io, 'plan', (db) => makePlan({ kind: 'database', q: db }, state, opts)));
+    ({ plan } = await withDatabase(io, 'plan', (db) => makePlan({ kind: 'database', q: db }, state, { ...opts, decisions: true })));
   }
   const failed = plan.diagnostics.some((d) => d.severity === 'error');
   // A plan with errors cannot be applied, so it is not saved either.

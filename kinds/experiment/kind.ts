@@ -1,3 +1,4 @@
+import { analysisProblems } from './analysis-rules.js';
 import { experimentRoutes } from './routes.js';
 import { experimentTable } from './table.js';
 import { checkCondition } from '../../core/conditions/operators.js';
@@ -49,6 +50,8 @@ function normalise(doc: JsonObject): JsonObject {
     for (const k of ['primary', 'secondary', 'guardrails']) if (Array.isArray(metrics[k]) && metrics[k].length > 0) m[k] = metrics[k];
     if (Object.keys(m).length > 0) out.metrics = m;
   }
+  setIf(out, 'analysis', doc.analysis);
+  setIf(out, 'decision', doc.decision);
   return out;
 }
 
@@ -113,6 +116,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
       if (!ctx.get('Metric', m)) problems.push({ code: 'unknown-metric', path: ['metrics', group, i], summary: `metric "${m}" is not declared`, hint: suggestHint(m, ctx.ofKind('Metric').map((x) => x.name), `add a document with kind: Metric and name: ${m}`) });
     });
   }
+  problems.push(...analysisProblems(s));
   if (s.targeting !== undefined) {
     for (const p of checkCondition(s.targeting)) {
       problems.push({ code: 'invalid-condition', path: ['targeting', ...p.path], summary: `targeting: ${p.message}`, hint: p.hint });

@@ -20,6 +20,8 @@ const EXPERIMENT_COLUMNS: readonly Column[] = [
   ['primary_metrics', 'text[]'],
   ['guardrail_metrics', 'text[]'],
   ['secondary_metrics', 'text[]'],
+  ['analysis', 'jsonb'],
+  ['decision', 'jsonb'],
 ];
 
 const VARIANT_COLUMNS: readonly Column[] = [
@@ -49,6 +51,8 @@ interface ExperimentRow extends Record<string, unknown> {
   primary_metrics: string[] | null;
   guardrail_metrics: string[] | null;
   secondary_metrics: string[] | null;
+  analysis: Json | null;
+  decision: Json | null;
 }
 
 interface VariantRow {
@@ -81,6 +85,8 @@ function toRow(name: string, s: JsonObject): Record<string, unknown> {
     primary_metrics: metrics.primary ?? null,
     guardrail_metrics: metrics.guardrails ?? null,
     secondary_metrics: metrics.secondary ?? null,
+    analysis: s.analysis ?? null,
+    decision: s.decision ?? null,
   };
 }
 
@@ -111,6 +117,8 @@ function fromRows(r: ExperimentRow, variants: VariantRow[]): JsonObject {
   if (r.secondary_metrics?.length) m.secondary = r.secondary_metrics;
   if (r.guardrail_metrics?.length) m.guardrails = r.guardrail_metrics;
   if (Object.keys(m).length) s.metrics = m;
+  setPresent(s, 'analysis', r.analysis);
+  setPresent(s, 'decision', r.decision);
   return s;
 }
 

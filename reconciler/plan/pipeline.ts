@@ -6,9 +6,10 @@
 import { diff, massArchives } from '../../core/diff.js';
 import { specHash } from '../../core/hash.js';
 import { problemToDiagnostic } from '../../core/pointer.js';
-import type { ActualResource, Diagnostic, Plan, Resource, SourceRange } from '../../core/types.js';
+import type { ActualResource, Diagnostic, Plan, PlanDecision, Resource, SourceRange } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
 import { readSpecsAtRef } from '../../adapters/git/specs-at-ref.js';
+import { computeResult } from '../../adapters/results/compute.js';
 import { countPending } from '../../adapters/state/journal.js';
 import { readActualState } from '../../adapters/state/state.js';
 import { KINDS } from '../../kinds/index.js';
@@ -36,6 +37,8 @@ export interface PlanOptions {
   allowMassArchive?: boolean;
   /** The kinds, in apply order (default: every kind labctl knows). */
   kinds?: readonly KindDef[];
+  /** Compute the decisions of running experiments that declare one (`labctl plan`; not inside apply's lock). */
+  decisions?: boolean;
 }
 
 /** Everything read from the outside world to make a plan. */
@@ -46,6 +49,9 @@ export interface Observation {
   pendingSteps: number;
   /** A git-ref base: the ref, its commit and how many errors its specs have. */
   base?: { ref: string; commit: string; errors: number };
+  decisions?: PlanDecision[];
+  /** Experiments whose result could not be computed, and why. */
+  decisionErrors?: Array<{ experiment: string; message: string }>;
 }
 
 /** A plan, the actual state it was made against, and the MLflow aliases read on the way. */
@@ -65,7 +71,7 @@ async function observeGitRef(dir: string, ref: string, kinds: readonly KindDef[]
 }
 
 /** Read what a plan needs (I/O). Inside apply, base.q is the locked transaction. */
-export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry' | 'kinds'>): Promise<Observation> {
+export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry' | 'kinds' | 'decisions'>): Promise<Observation> {
   if (base.kind === 'git-ref') {
     const { actual, base: ref } = await observeGitRef(base.dir, base.ref, opts.kinds ?? KINDS);
     // Promotions are worth reviewing in the pull request too: MLflow is read when it is configured.
@@ -74,7 +80,26 @@ export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<P
   }
   const actual = await readActualState(base.q, opts.kinds);
   const registry = opts.registry ? await observeRegistryState(base.q, desired.resources, opts.registry) : undefined;
-  return { actual, registry, pendingSteps: await countPending(base.q) };
+  const observation: Observation = { actual, registry, pendingSteps: await countPending(base.q) };
+  if (opts.decisions) Object.assign(observation, await observeDecisions(base.q, desired, actual));
+  return observation;
+}
+
+/** Results of the applied, running experiments that declare a decision (each one SQL aggregate). */
+async function observeDecisions(q: Queryable, desired: PlanDesired, actual: readonly ActualResource[]): Promise<Pick<Observation, 'decisions' | 'decisionErrors'>> {
+  const applied = new Set(actual.filter((a) => a.kind === 'Experiment' && !a.archived).map((a) => a.name));
+  const decisions: PlanDecision[] = [];
+  const decisionErrors: Array<{ experiment: string; message: string }> = [];
+  for (const r of desired.resources) {
+    if (r.kind !== 'Experiment' || r.spec.status !== 'running' || r.spec.decision === undefined || !applied.has(r.name)) continue;
+    try {
+      const result = await computeResult(q, r.name);
+      decisions.push({ experiment: r.name, status: result.decision.status, variant: result.decision.variant, units: result.units, reasons: result.decision.reasons, summary: result.summary });
+    } catch (e) {
+      decisionErrors.push({ experiment: r.name, message: (e as Error).message });
+    }
+  }
+  return { decisions, decisionErrors };
 }
 
 /** The warnings every plan carries, whoever made it. */
@@ -105,6 +130,9 @@ function planWarnings(plan: Plan, observation: Observation, opts: PlanOptions): 
       hint: 'check --dir points at the right directory',
     });
   }
+  for (const e of observation.decisionErrors ?? []) {
+    out.push({ severity: 'warning', code: 'results-unavailable', summary: `the result of experiment "${e.experiment}" could not be computed: ${e.message}`, hint: `run labctl report ${e.experiment} to see the error` });
+  }
   return out;
 }
 
@@ -117,6 +145,7 @@ export function assemble(desired: PlanDesired, observation: Observation, opts: P
   if (registry) plan.registry = registry.registry;
   plan.diagnostics = [...(desired.diagnostics ?? []), ...plan.diagnostics, ...registryProblems, ...planWarnings(plan, observation, opts)];
   if (observation.base) plan.base_ref = observation.base.ref;
+  if (observation.decisions) plan.decisions = observation.decisions;
   return { plan, actual: observation.actual, aliases: registry?.aliases };
 }
 

@@ -1,4 +1,5 @@
 import type { Change, Plan } from '../../core/types.js';
+import { renderDecisionsMarkdown } from './decisions.js';
 import { registrySummaryLine, renderRegistryMarkdown } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';
 
@@ -60,6 +61,7 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   }
   // The registry section goes right after the table: promotions matter more than field diffs.
   if (plan.registry) blocks.push('\n' + renderRegistryMarkdown(plan.registry));
+  if (plan.decisions?.length) blocks.push('\n' + renderDecisionsMarkdown(plan.decisions));
   for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
   const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}</sub>\n`;
   let out = summary;

@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors';
 import type { Change, Plan } from '../../core/types.js';
+import { renderDecisionsText } from './decisions.js';
 import { renderDiagnosticsText } from './diagnostics.js';
 import { registrySummaryLine, renderRegistryText } from './registry.js';
 import { actionLabel, describeReassignment, showValue, summaryLine } from './values.js';
@@ -26,6 +27,7 @@ export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
   }
   if (shown.length === 0) lines.push(c.green('No changes. The database matches the specs.'));
   if (plan.registry) lines.push('', ...renderRegistryText(plan.registry, c));
+  if (plan.decisions?.length) lines.push('', ...renderDecisionsText(plan.decisions, c));
   if (plan.diagnostics.length > 0) lines.push('', renderDiagnosticsText(plan.diagnostics, { color: opts.color }).trimEnd());
   lines.push('', c.bold(summaryLine(plan.summary)));
   if (plan.registry) lines.push(c.bold(registrySummaryLine(plan.registry)));

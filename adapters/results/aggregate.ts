@@ -1,0 +1,128 @@
+import type { Queryable } from '../../core/db.js';
+import type { Component, MetricPlan } from '../../engine/results/metric-plan.js';
+
+// One SQL query per experiment turns exposures and events into per-variant sufficient statistics:
+// per component c the sums Σc (s_c) and Σc² (q_c), per product pair Σa·b (p_a_b), and the unit
+// count n. The statistics are computed from these few numbers in TypeScript (engine/stats), so the
+// database only scans and sums, which is what it is good at (and what a warehouse can do the same).
+
+export interface VariantSums {
+  units: number;
+  /** s_<id>, q_<id>, p_<a>_<b>. */
+  sums: Record<string, number>;
+}
+
+export interface Aggregates {
+  /** First exposure of the phase, null before any. */
+  startedAt: Date | null;
+  variants: Map<string, VariantSums>;
+}
+
+export interface AggregateInput {
+  experiment: string;
+  phase: number;
+  /** The attribute that links an event to a unit (the experiment's `unit`). */
+  unit: string;
+  plan: MetricPlan;
+  /** Count exposures and events up to this time. */
+  until: Date;
+}
+
+/** Whole seconds as an interval literal (values come from parsed durations, never from a request). */
+function seconds(n: number): string {
+  return `interval '${Math.max(0, Math.floor(n))} seconds'`;
+}
+
+function componentSql(c: Component, param: (v: unknown) => string): string {
+  const ev = param(c.event);
+  let cond = `e.event = ${ev}`;
+  if (c.period === 'post') {
+    cond += ' AND e.ts >= x.t0';
+    if (c.windowSeconds !== null) cond += ` AND e.ts < x.t0 + ${seconds(c.windowSeconds)}`;
+  } else {
+    cond += ` AND e.ts < x.t0 AND e.ts >= x.t0 - ${seconds(c.windowSeconds ?? 0)}`;
+  }
+  switch (c.source.kind) {
+    case 'exists':
+      return `(count(*) FILTER (WHERE ${cond}) > 0)::int::float8`;
+    case 'count':
+      return `(count(*) FILTER (WHERE ${cond}))::float8`;
+    case 'value':
+      return `coalesce(sum(e.value) FILTER (WHERE ${cond}), 0)::float8`;
+    case 'property': {
+      const p = param(c.source.name);
+      return `coalesce(sum(CASE WHEN jsonb_typeof(e.properties -> ${p}) = 'number' THEN (e.properties ->> ${p})::float8 END) FILTER (WHERE ${cond}), 0)::float8`;
+    }
+  }
+}
+
+/** The SQL and its parameters for one experiment (exported for the tests and the benchmark). */
+export function aggregateSql(input: AggregateInput): { sql: string; params: unknown[] } {
+  const params: unknown[] = [input.experiment, input.phase, input.until.toISOString(), input.unit];
+  const param = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const { components, products } = input.plan;
+  const events = [...new Set(components.map((c) => c.event))];
+  const eventsParam = param(events);
+  const lookback = Math.max(0, ...components.filter((c) => c.period === 'pre').map((c) => c.windowSeconds ?? 0));
+  const perUnit = components.map((c) => `${componentSql(c, param)} AS ${c.id}`);
+  const percentiles = components.filter((c) => c.cap && 'percentile' in c.cap);
+  const capped = components.map((c) => {
+    if (c.cap && 'value' in c.cap) return `LEAST(u.${c.id}, ${param(c.cap.value)}::float8) AS ${c.id}`;
+    if (c.cap && 'percentile' in c.cap) return `LEAST(u.${c.id}, coalesce(k.k_${c.id}, u.${c.id})) AS ${c.id}`;
+    if (c.capOf && percentiles.some((p) => p.id === c.capOf)) return `LEAST(u.${c.id}, coalesce(k.k_${c.capOf}, u.${c.id})) AS ${c.id}`;
+    return `u.${c.id}`;
+  });
+  const caps = percentiles.map((c) => `percentile_cont(${param((c.cap as { percentile: number }).percentile)}::float8) WITHIN GROUP (ORDER BY u.${c.id}) FILTER (WHERE u.${c.id} > 0) AS k_${c.id}`);
+  const sums = [
+    'count(*)::float8 AS n',
+    ...components.flatMap((c) => [`coalesce(sum(v.${c.id}), 0)::float8 AS s_${c.id}`, `coalesce(sum(v.${c.id} * v.${c.id}), 0)::float8 AS q_${c.id}`]),
+    ...products.map(([a, b]) => `coalesce(sum(v.${a} * v.${b}), 0)::float8 AS p_${a}_${b}`),
+  ];
+  const sql = `
+WITH x AS MATERIALIZED (
+  SELECT unit, variant, first_exposed_at AS t0 FROM labctl.exposures
+   WHERE experiment = $1 AND phase = $2 AND first_exposed_at <= $3::timestamptz
+),
+e AS (
+  SELECT ev.attributes ->> $4 AS unit, ev.event, ev.ts, ev.value, ev.properties
+    FROM labctl.events ev
+   WHERE ev.event = ANY(${eventsParam}::text[]) AND ev.ts <= $3::timestamptz
+     AND ev.ts >= (SELECT min(t0) FROM x) - ${seconds(lookback)}
+),
+u AS (
+  SELECT x.unit, x.variant${perUnit.map((p) => `,\n         ${p}`).join('')}
+    FROM x LEFT JOIN e ON e.unit = x.unit
+   GROUP BY x.unit, x.variant
+),
+k AS (SELECT ${caps.length > 0 ? caps.join(', ') : 'NULL AS none'} FROM u),
+v AS (SELECT u.variant${capped.map((c) => `, ${c}`).join('')} FROM u CROSS JOIN k)
+SELECT v.variant, ${sums.join(', ')}
+  FROM v GROUP BY v.variant`;
+  return { sql, params };
+}
+
+/** Per-variant sums of an experiment phase (variants without exposures are absent). */
+export async function aggregateExperiment(q: Queryable, input: AggregateInput): Promise<Aggregates> {
+  const started = await q.query<{ t: Date | string | null }>('SELECT min(first_exposed_at) AS t FROM labctl.exposures WHERE experiment = $1 AND phase = $2', [input.experiment, input.phase]);
+  const variants = new Map<string, VariantSums>();
+  if (input.plan.components.length === 0) {
+    const rows = await q.query<{ variant: string; n: number | string }>(
+      'SELECT variant, count(*) AS n FROM labctl.exposures WHERE experiment = $1 AND phase = $2 AND first_exposed_at <= $3::timestamptz GROUP BY variant',
+      [input.experiment, input.phase, input.until.toISOString()],
+    );
+    for (const r of rows) variants.set(r.variant, { units: Number(r.n), sums: {} });
+  } else {
+    const { sql, params } = aggregateSql(input);
+    const rows = await q.query<Record<string, unknown> & { variant: string; n: number }>(sql, params);
+    for (const r of rows) {
+      const sums: Record<string, number> = {};
+      for (const [k, v] of Object.entries(r)) if (k !== 'variant' && k !== 'n') sums[k] = Number(v);
+      variants.set(r.variant, { units: Number(r.n), sums });
+    }
+  }
+  const t = started[0]?.t;
+  return { startedAt: t ? new Date(t) : null, variants };
+}

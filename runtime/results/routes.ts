@@ -1,0 +1,66 @@
+import type { Database } from '../../core/db.js';
+import { decodeSegment, HttpError, sendJson } from '../../core/http.js';
+import { computeResult, UnknownExperimentError } from '../../adapters/results/compute.js';
+import type { ExperimentResult } from '../../engine/results/types.js';
+import type { KindRoute } from '../../kinds/routes.js';
+
+export interface ResultRoutesOptions {
+  db: Database;
+  /** How long a computed result is served before the next request recomputes it (default 60 s). */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+interface Cached {
+  at: number;
+  result: ExperimentResult;
+}
+
+/**
+ * GET /v1/experiments/{name}/results: the JSON of `labctl report --format json`. A result is
+ * recomputed at most once per maxAgeMs and concurrent requests share one computation, so a
+ * dashboard polling every second costs one query a minute. `?fresh=1` skips the cache.
+ */
+export function resultRoutes(opts: ResultRoutesOptions): KindRoute[] {
+  const maxAge = opts.maxAgeMs ?? 60_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, Cached>();
+  const running = new Map<string, Promise<ExperimentResult>>();
+  const compute = (name: string): Promise<ExperimentResult> => {
+    let p = running.get(name);
+    if (!p) {
+      p = computeResult(opts.db, name, { now: now() })
+        .then((result) => {
+          cache.set(name, { at: now(), result });
+          return result;
+        })
+        .finally(() => running.delete(name));
+      running.set(name, p);
+    }
+    return p;
+  };
+  return [
+    {
+      name: 'experiment_results',
+      method: 'GET',
+      path: '/v1/experiments/:name/results',
+      async handle(ctx, { res, params, query }) {
+        const name = decodeSegment(params.name!);
+        const fresh = new URLSearchParams(query).get('fresh') === '1';
+        const hit = cache.get(name);
+        let result: ExperimentResult;
+        if (!fresh && hit && now() - hit.at < maxAge) result = hit.result;
+        else {
+          try {
+            result = await compute(name);
+          } catch (e) {
+            if (e instanceof UnknownExperimentError) throw new HttpError(404, 'unknown_experiment', e.message);
+            throw e;
+          }
+        }
+        res.setHeader('cache-control', `max-age=${Math.floor(maxAge / 1000)}`);
+        sendJson(res, 200, result, ctx?.source.current.revision);
+      },
+    },
+  ];
+}
