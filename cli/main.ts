@@ -64,6 +64,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .command('status')
     .description('applied revision, last run, counts per kind, drift and running watchers')
     .option('--json', 'machine-readable output')
+    .option('--detailed-exitcode', 'exit 2 when an experiment decision asks for action (ship, stop, inconclusive)')
     .action((o) => run(() => statusCommand(io, o))());
 
   program

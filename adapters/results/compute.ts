@@ -51,3 +51,34 @@ export async function computeResult(q: Queryable, name: string, opts: ComputeOpt
   if (opts.save ?? true) await saveResult(q, result);
   return result;
 }
+
+export interface ExperimentDecision {
+  experiment: string;
+  status: ExperimentResult['decision']['status'];
+  variant: string | null;
+  units: number;
+  reasons: string[];
+  summary: string;
+}
+
+/**
+ * Decisions of the applied, running experiments that declare `decision` (plan and status show
+ * them). Each is one aggregate query; one that fails is reported with its message, not thrown.
+ */
+export async function computeDecisions(q: Queryable, opts: ComputeOptions = {}): Promise<{ decisions: ExperimentDecision[]; errors: Array<{ experiment: string; message: string }> }> {
+  const rows = await q.query<{ name: string }>(
+    `SELECT e.name FROM labctl.experiments e JOIN labctl.resources r ON r.kind = 'Experiment' AND r.name = e.name
+      WHERE r.archived_at IS NULL AND e.status = 'running' AND e.decision IS NOT NULL ORDER BY e.name`,
+  );
+  const decisions: ExperimentDecision[] = [];
+  const errors: Array<{ experiment: string; message: string }> = [];
+  for (const { name } of rows) {
+    try {
+      const r = await computeResult(q, name, opts);
+      decisions.push({ experiment: name, status: r.decision.status, variant: r.decision.variant, units: r.units, reasons: r.decision.reasons, summary: r.summary });
+    } catch (e) {
+      errors.push({ experiment: name, message: (e as Error).message });
+    }
+  }
+  return { decisions, errors };
+}

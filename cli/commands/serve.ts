@@ -3,6 +3,7 @@ import { ExposureWriter } from '../../runtime/exposures/writer.js';
 import { LiveSnapshot } from '../../runtime/live/live.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { adminRoutes } from '../../runtime/server/admin.js';
+import { resultRoutes } from '../../runtime/results/routes.js';
 import type { Database } from '../../core/db.js';
 import { openMigrated } from '../context.js';
 import { CliError } from '../errors.js';
@@ -34,7 +35,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
   const live = await LiveSnapshot.open({ db });
   const exposures = new ExposureWriter(db);
   const log = (l: string) => io.stderr.write(l + '\n');
-  const server = new RuntimeServer({ source: live, exposures, log, routes: adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }) });
+  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...resultRoutes({ db })] });
   let bound: number;
   try {
     bound = await server.listen(port, host);

@@ -1,21 +1,29 @@
 import { createColors } from 'picocolors';
+import { computeDecisions } from '../../adapters/results/compute.js';
 import { countPending } from '../../adapters/state/journal.js';
+import { actionable, renderDecisionsText } from '../../reconciler/render/decisions.js';
 import { readStatus } from '../../adapters/state/state.js';
 import { readWatchers } from '../../adapters/state/watchers.js';
 import { withDatabase } from '../context.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
-/** labctl status: applied revision, last run, counts per kind, drift. */
-export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promise<number> {
-  const { report, target, watchers, mlflowPending } = await withDatabase(io, 'status', async (db) => ({
+/**
+ * labctl status: applied revision, last run, counts per kind, drift, watchers, and the decisions of
+ * running experiments that declare one. --detailed-exitcode: 2 when a decision asks for action
+ * (ship, stop, inconclusive), so a scheduled job can notice.
+ */
+export async function statusCommand(io: CliIO, flags: { json?: boolean; detailedExitcode?: boolean }): Promise<number> {
+  const { report, target, watchers, mlflowPending, decisions } = await withDatabase(io, 'status', async (db) => ({
     report: await readStatus(db),
     watchers: await readWatchers(db),
     target: `${db.engine} ${db.target}`,
     mlflowPending: await countPending(db),
+    decisions: await computeDecisions(db),
   }));
+  const code = flags.detailedExitcode && decisions.decisions.some(actionable) ? EXIT.changes : EXIT.ok;
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ database: target, ...report, mlflowPending, watchers }, null, 2) + '\n');
-    return EXIT.ok;
+    io.stdout.write(JSON.stringify({ database: target, ...report, mlflowPending, watchers, decisions: decisions.decisions, decisionErrors: decisions.errors }, null, 2) + '\n');
+    return code;
   }
   const c = createColors(useColor(io));
   const lines = [`Database:  ${target}`];
@@ -36,6 +44,8 @@ export async function statusCommand(io: CliIO, flags: { json?: boolean }): Promi
     const err = w.lastError ? ` — last error at ${w.lastErrorAt}: ${w.lastError}` : '';
     lines.push(`Watcher:   ${w.leader ? c.bold('leader ') : 'standby'} ${w.state} ${w.source} (pid ${w.pid} on ${w.host}; applied ${w.lastAppliedRevision ?? '-'}, attempted ${w.lastAttemptedRevision ?? '-'})${err}`);
   }
+  lines.push(...renderDecisionsText(decisions.decisions, c));
+  for (const e of decisions.errors) lines.push(c.yellow(`Experiment ${e.experiment}: result unavailable: ${e.message}`));
   io.stdout.write(lines.join('\n') + '\n');
-  return EXIT.ok;
+  return code;
 }

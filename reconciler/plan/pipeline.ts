@@ -9,7 +9,7 @@ import { problemToDiagnostic } from '../../core/pointer.js';
 import type { ActualResource, Diagnostic, Plan, PlanDecision, Resource, SourceRange } from '../../core/types.js';
 import type { Queryable } from '../../core/db.js';
 import { readSpecsAtRef } from '../../adapters/git/specs-at-ref.js';
-import { computeResult } from '../../adapters/results/compute.js';
+import { computeDecisions } from '../../adapters/results/compute.js';
 import { countPending } from '../../adapters/state/journal.js';
 import { readActualState } from '../../adapters/state/state.js';
 import { KINDS } from '../../kinds/index.js';
@@ -81,25 +81,11 @@ export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<P
   const actual = await readActualState(base.q, opts.kinds);
   const registry = opts.registry ? await observeRegistryState(base.q, desired.resources, opts.registry) : undefined;
   const observation: Observation = { actual, registry, pendingSteps: await countPending(base.q) };
-  if (opts.decisions) Object.assign(observation, await observeDecisions(base.q, desired, actual));
-  return observation;
-}
-
-/** Results of the applied, running experiments that declare a decision (each one SQL aggregate). */
-async function observeDecisions(q: Queryable, desired: PlanDesired, actual: readonly ActualResource[]): Promise<Pick<Observation, 'decisions' | 'decisionErrors'>> {
-  const applied = new Set(actual.filter((a) => a.kind === 'Experiment' && !a.archived).map((a) => a.name));
-  const decisions: PlanDecision[] = [];
-  const decisionErrors: Array<{ experiment: string; message: string }> = [];
-  for (const r of desired.resources) {
-    if (r.kind !== 'Experiment' || r.spec.status !== 'running' || r.spec.decision === undefined || !applied.has(r.name)) continue;
-    try {
-      const result = await computeResult(q, r.name);
-      decisions.push({ experiment: r.name, status: result.decision.status, variant: result.decision.variant, units: result.units, reasons: result.decision.reasons, summary: result.summary });
-    } catch (e) {
-      decisionErrors.push({ experiment: r.name, message: (e as Error).message });
-    }
+  if (opts.decisions) {
+    const { decisions, errors } = await computeDecisions(base.q);
+    Object.assign(observation, { decisions, decisionErrors: errors });
   }
-  return { decisions, decisionErrors };
+  return observation;
 }
 
 /** The warnings every plan carries, whoever made it. */
