@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('status')
-    .description('applied revision, last run, counts per kind, drift and running watchers')
+    .description('applied revision, last run, counts per kind, drift, watchers, experiment decisions')
     .option('--json', 'machine-readable output')
     .option('--detailed-exitcode', 'exit 2 when an experiment decision asks for action (ship, stop, inconclusive)')
     .action((o) => run(() => statusCommand(io, o))());
