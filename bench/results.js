@@ -80,20 +80,7 @@ function urlOf(name) {
 
 /** Monthly partitions covering the generated days (the store creates them on demand; here data is bulk-loaded in SQL). */
 async function partitions(db, fromMs, toMs) {
-  const d = new Date(fromMs);
-  let y = d.getUTCFullYear();
-  let m = d.getUTCMonth();
-  while (Date.UTC(y, m, 1) <= toMs) {
-    const start = new Date(Date.UTC(y, m, 1)).toISOString();
-    const end = new Date(Date.UTC(y, m + 1, 1)).toISOString();
-    const name = `events_${y}${String(m + 1).padStart(2, '0')}`;
-    await db.exec(`CREATE TABLE IF NOT EXISTS labctl.${name} PARTITION OF labctl.events FOR VALUES FROM ('${start}') TO ('${end}')`);
-    m++;
-    if (m === 12) {
-      m = 0;
-      y++;
-    }
-  }
+  await db.query('SELECT labctl.ensure_event_partitions($1, $2)', [new Date(fromMs).toISOString(), new Date(toMs).toISOString()]);
 }
 
 async function generate(db, units, now) {
