@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readSpecDir, SpecLoader, type DesiredState } from '../reconciler/load/index.js';
 import { migrate } from '../adapters/db/migrate.js';
+import { maintainEventStorage, type EventStorageReport } from '../adapters/events/retention.js';
+import { parseRetention } from '../engine/events/validate.js';
 import { openDatabase } from '../adapters/db/open.js';
 import type { Database } from '../core/db.js';
 import { registryContextFromEnv, type RegistryContext } from '../reconciler/plan/registry.js';
@@ -21,11 +23,29 @@ export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir
   return { dir: abs, state };
 }
 
+/** LABCTL_EVENT_RETENTION in milliseconds (undefined: keep events forever); a bad value is a user error. */
+export function eventRetention(io: CliIO): number | undefined {
+  const r = parseRetention(io.env.LABCTL_EVENT_RETENTION);
+  if (!r.ok) throw new CliError(r.message, r.hint);
+  return r.ms;
+}
+
+/**
+ * Bring the schema up to date, then the event store: this month's partition and the next ones
+ * (live traffic then never waits on DDL), and the retention when LABCTL_EVENT_RETENTION is set.
+ */
+export async function migrateAll(io: CliIO, db: Database): Promise<{ applied: string[]; events: EventStorageReport }> {
+  const retentionMs = eventRetention(io);
+  const applied = await migrate(db);
+  const events = await maintainEventStorage(db, { nowMs: Date.now(), retentionMs });
+  return { applied, events };
+}
+
 /** Open the state store named by DATABASE_URL (else embedded PGlite) and bring its schema up to date. */
 export async function openMigrated(io: CliIO, command: string): Promise<Database> {
   const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: `labctl ${command}`, host: currentProcess() });
   try {
-    await migrate(db);
+    await migrateAll(io, db);
     return db;
   } catch (e) {
     await db.close();

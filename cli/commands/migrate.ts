@@ -1,5 +1,5 @@
-import { migrate } from '../../adapters/db/migrate.js';
 import { openDatabase } from '../../adapters/db/open.js';
+import { migrateAll } from '../context.js';
 import { currentProcess } from '../host.js';
 import { EXIT, type CliIO } from '../io.js';
 
@@ -7,8 +7,11 @@ import { EXIT, type CliIO } from '../io.js';
 export async function migrateCommand(io: CliIO): Promise<number> {
   const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL || undefined, cwd: io.cwd, applicationName: 'labctl migrate', host: currentProcess() });
   try {
-    const applied = await migrate(db);
-    io.stdout.write(applied.length ? applied.map((m) => `applied ${m}\n`).join('') + `Schema up to date (${db.engine}).\n` : `Schema already up to date (${db.engine}).\n`);
+    const { applied, events } = await migrateAll(io, db);
+    const lines = applied.map((m) => `applied ${m}\n`);
+    if (events.created > 0) lines.push(`created ${events.created} monthly event partition(s)\n`);
+    for (const name of events.dropped) lines.push(`dropped labctl.${name}: its events are older than LABCTL_EVENT_RETENTION=${io.env.LABCTL_EVENT_RETENTION}\n`);
+    io.stdout.write(lines.length ? lines.join('') + `Schema up to date (${db.engine}).\n` : `Schema already up to date (${db.engine}).\n`);
     return EXIT.ok;
   } finally {
     await db.close();

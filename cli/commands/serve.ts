@@ -4,8 +4,11 @@ import { LiveSnapshot } from '../../runtime/live/live.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { adminRoutes } from '../../runtime/server/admin.js';
 import { resultRoutes } from '../../runtime/results/routes.js';
+import { eventRoutes, newEventIngestStats } from '../../runtime/events/routes.js';
+import { registerEventMetrics } from '../../runtime/events/metrics.js';
+import { maintainEventStorage } from '../../adapters/events/retention.js';
 import type { Database } from '../../core/db.js';
-import { openMigrated } from '../context.js';
+import { eventRetention, openMigrated } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -32,14 +35,26 @@ export function parsePort(value: string): number {
 
 /** Start the runtime on an open database (shared with apply/watch in `labctl up`). */
 export async function startRuntime(io: CliIO, db: Database, port: number, host: string): Promise<Runtime> {
+  const retentionMs = eventRetention(io);
   const live = await LiveSnapshot.open({ db });
   const exposures = new ExposureWriter(db);
   const log = (l: string) => io.stderr.write(l + '\n');
-  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...resultRoutes({ db })] });
+  const ingest = newEventIngestStats();
+  const events = eventRoutes({ db, token: io.env.LABCTL_INGEST_TOKEN || undefined, retentionMs, log, stats: ingest });
+  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db })] });
+  registerEventMetrics(server.metrics.registry, ingest);
+  // Daily: the partitions ahead (a long-running serve crosses month ends) and the retention.
+  const maintain = setInterval(() => {
+    maintainEventStorage(db, { nowMs: Date.now(), retentionMs })
+      .then((r) => r.dropped.forEach((name) => log(`labctl serve: dropped labctl.${name} (events older than LABCTL_EVENT_RETENTION)`)))
+      .catch((e: Error) => log(`labctl serve: event partition maintenance failed, next run in 24 h: ${e.message}`));
+  }, 86_400_000);
+  maintain.unref();
   let bound: number;
   try {
     bound = await server.listen(port, host);
   } catch (e) {
+    clearInterval(maintain);
     await live.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'stop the other process or pass --port');
@@ -53,6 +68,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
     exposures,
     port: bound,
     async stop() {
+      clearInterval(maintain);
       await server.shutdown();
       await exposures.close();
       await live.close();
