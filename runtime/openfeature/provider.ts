@@ -7,6 +7,7 @@ import {
   type JsonValue,
   type Provider,
   type ResolutionDetails,
+  type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { EventEmitter } from 'node:events';
 import { assignCompiled } from '../../engine/assignment/assign.js';
@@ -16,6 +17,53 @@ import { contextAttributes, flagMetadata, openFeatureReason } from '../../kinds/
 /** Where the provider reads assignments from: a static snapshot or a live one (`openSnapshot`). */
 export interface ProviderSource {
   readonly current: Snapshot;
+}
+
+/** An event as the provider hands it to its sink: the shape of `LabctlClient.track`'s argument. */
+export interface ProviderEvent {
+  event: string;
+  attributes: Record<string, unknown>;
+  value?: number;
+  properties?: Record<string, unknown>;
+}
+
+/** Where tracked events go: a `LabctlClient` (labctl/client), or anything with the same `track`. */
+export interface EventSink {
+  track(event: ProviderEvent): unknown;
+}
+
+export interface LabctlProviderOptions {
+  /** Receives OpenFeature's `client.track(…)` calls; without it, track() throws (the SDK logs it). */
+  events?: EventSink;
+  /** Clock for schedules (tests). */
+  now?: () => number;
+}
+
+/** Context and details are JSON once Dates are ISO strings (the SDK allows Dates in both). */
+function toJson(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJson);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
+  return v;
+}
+
+/** The unit attributes a snapshot's experiments name, computed once per snapshot. */
+const unitsOf = new WeakMap<Snapshot, string[]>();
+function units(snap: Snapshot): string[] {
+  let u = unitsOf.get(snap);
+  if (!u) unitsOf.set(snap, (u = [...new Set([...snap.experiments.values()].map((e) => e.unit))]));
+  return u;
+}
+
+/**
+ * The attributes of a tracked event: the context as an assignment sees it, so the event carries
+ * the unit the assignment used: targetingKey stands in for every unit attribute of the snapshot's
+ * experiments that the context lacks (docs/routes/event-logging-route.md).
+ */
+export function trackingAttributes(context: EvaluationContext, snap: Snapshot): Record<string, unknown> {
+  let attrs = toJson(context) as Record<string, unknown>;
+  for (const unit of units(snap)) attrs = contextAttributes(attrs, unit);
+  return attrs;
 }
 
 type Kind = 'boolean' | 'string' | 'number' | 'object';
@@ -36,8 +84,31 @@ export class LabctlProvider implements Provider {
   readonly events = new OpenFeatureEventEmitter();
   private readonly onChange = (s: Snapshot) => this.events.emit(ProviderEvents.ConfigurationChanged, { message: `revision ${s.revision}`, metadata: { revision: s.revision } });
 
-  constructor(private readonly source: ProviderSource, private readonly now: () => number = Date.now) {
+  private readonly now: () => number;
+  private readonly sink: EventSink | undefined;
+
+  /** `new LabctlProvider(source, { events: client })`; the older `(source, now)` form still works. */
+  constructor(private readonly source: ProviderSource, options: LabctlProviderOptions | (() => number) = {}) {
+    const o = typeof options === 'function' ? { now: options } : options;
+    this.now = o.now ?? Date.now;
+    this.sink = o.events;
     (source as Partial<EventEmitter>).on?.('change', this.onChange);
+  }
+
+  /**
+   * OpenFeature's tracking API: `client.track(name, context, { value, ...rest })` becomes the event
+   * `name` with the context's attributes, `value`, and the rest of the details as properties.
+   */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
+    if (!this.sink) throw new Error('LabctlProvider has no events sink: pass new LabctlProvider(source, { events: client })');
+    const { value, ...rest } = (trackingEventDetails ?? {}) as TrackingEventDetails;
+    const properties = toJson(rest) as Record<string, unknown>;
+    this.sink.track({
+      event: trackingEventName,
+      attributes: trackingAttributes(context ?? {}, this.source.current),
+      ...(value !== undefined ? { value } : {}),
+      ...(Object.keys(properties).length > 0 ? { properties } : {}),
+    });
   }
 
   private resolve<T extends JsonValue>(flagKey: string, expected: Kind, context: EvaluationContext): ResolutionDetails<T> {
