@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './commands/apply.js';
 import { assignCommand } from './commands/assign.js';
+import { eventsImportCommand } from './commands/events.js';
 import { serveCommand } from './commands/serve.js';
 import { upCommand } from './commands/up.js';
 import { watchCommand } from './commands/watch.js';
@@ -73,6 +74,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .argument('<experiment>', 'experiment name')
     .option('--format <format>', 'text, json or markdown', 'text')
     .action((name, o) => run(() => reportCommand(io, name, o))());
+
+  const events = program.command('events').description('the events experiments are measured by (sending them: docs/routes/event-logging-route.md)');
+  events
+    .command('import')
+    .description('backfill events from a .jsonl or .csv file, validated and deduplicated as POST /v1/events does; exit 0 all stored, 1 rows rejected or file unreadable')
+    .argument('<file>', 'FILE.jsonl (one event object per line) or FILE.csv (a header row)')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['jsonl', 'csv']))
+    .option('--json', 'machine-readable summary')
+    .action((file, o) => run(() => eventsImportCommand(io, file, o))());
 
   const models = program.command('models').description('models and promotions managed in MLflow');
   models
