@@ -275,8 +275,8 @@ class EventQueue {
     if (this.closed) throw new Error('LabctlClient is closed: track() after close()');
     const { timestamp: t, id, ...rest } = input;
     const event: TrackedEvent = { id: id ?? globalThis.crypto.randomUUID(), ...rest, timestamp: t === undefined ? new Date().toISOString() : t instanceof Date ? t.toISOString() : t };
-    // Serialised now: a value that is not JSON throws here, in the caller, not later in a batch.
-    const json = JSON.stringify(event);
+    // Serialised now, so what is not JSON throws in the caller; a NaN or Infinity value goes as a string for the runtime to reject (JSON would send null).
+    const json = JSON.stringify(event, function (this: unknown, k: string, v: unknown) { return this === event && k === 'value' && typeof v === 'number' && !Number.isFinite(v) ? String(v) : v; });
     const bytes = utf8.encode(json).length;
     if (this.queued >= (this.opts.maxQueue ?? 10_000)) {
       // Refusing the newest rather than dropping the oldest: the oldest may be in flight already.

@@ -112,13 +112,16 @@ describe.each(ENGINES)('LabctlClient.track ($name)', ({ name, available }) => {
     c.track(ev(2, { value: 'lots' as unknown as number }));
     c.track(ev(3, { timestamp: '2999-01-01T00:00:00Z' }));
     c.track(ev(4, { timestamp: new Date('2026-11-30T12:00:00Z'), properties: { currency: 'EUR' } }));
+    // JSON.stringify would send NaN as null, which the runtime takes for "no value".
+    c.track(ev(5, { value: NaN }));
     await c.flush();
     expect(rejected.map((r) => [r.event.id, r.code])).toEqual([
       ['e-2', 'invalid_value'],
       ['e-3', 'future_timestamp'],
+      ['e-5', 'invalid_value'],
     ]);
     expect(rejected[0]!.event).toMatchObject({ event: 'checkout_completed', attributes: { user_id: 'u2' }, value: 'lots' });
-    expect(c.stats).toMatchObject({ accepted: 2, rejected: 2, requests: 1, retries: 0 });
+    expect(c.stats).toMatchObject({ accepted: 2, rejected: 3, requests: 1, retries: 0 });
     const rows = await s.db.query<{ id: string; ts: Date; properties: unknown }>('SELECT id, ts, properties FROM labctl.events ORDER BY id');
     expect(rows.map((r) => [r.id, r.properties])).toEqual([
       ['e-1', null],
