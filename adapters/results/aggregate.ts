@@ -97,7 +97,7 @@ u AS (
     FROM x LEFT JOIN e ON e.unit = x.unit
    GROUP BY x.unit, x.variant
 ),
-k AS (SELECT ${caps.length > 0 ? caps.join(', ') : 'NULL AS none'} FROM u),
+k AS (${caps.length > 0 ? `SELECT ${caps.join(', ')} FROM u` : 'SELECT 1 AS none'}),
 v AS (SELECT u.variant${capped.map((c) => `, ${c}`).join('')} FROM u CROSS JOIN k)
 SELECT v.variant, ${sums.join(', ')}
   FROM v GROUP BY v.variant`;
