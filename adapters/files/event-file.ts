@@ -185,7 +185,7 @@ async function* readCsv(path: string): AsyncGenerator<EventRow> {
   }
   if (syntax) {
     const line = (syntax as CsvError & { lines?: number }).lines;
-    throw new EventFileError(`CSV syntax error at line ${line}: ${syntax.message}`, line);
+    throw new EventFileError(`CSV syntax error: ${syntax.message}`, line);
   }
   if (!cols) throw new EventFileError('CSV file is empty: the first line must be a header (id,event,timestamp,value,attributes.NAME,…)', 1);
 }

@@ -105,7 +105,8 @@ export async function eventsImportCommand(io: CliIO, file: string, flags: Import
 
   if (failure) {
     const done = t.rows > 0 ? `; the rows before it were processed: ${counts(t)}` : '';
-    throw new CliError(`${file}${failure.line ? `:${failure.line}` : ''}: ${failure.message}${done}`, `fix the file and import it again: stored rows come back as duplicates. ${HINT}`);
+    const hint = t.rows > 0 ? 'fix the file and import it again: the rows stored now come back as duplicates' : HINT;
+    throw new CliError(`${file}${failure.line ? `:${failure.line}` : ''}: ${failure.message}${done}`, hint);
   }
   if (flags.json) {
     io.stdout.write(

@@ -149,7 +149,8 @@ describe.each(ENGINES)('labctl events import ($name)', ({ name, available }) => 
     w.write('broken.csv', 'id,event,attributes.user_id\nok-1,signup,u1\nok-2,"signup"x,u2\nok-3,signup,u3\n');
     const broken = await w.cli(['events', 'import', 'broken.csv']);
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain('error: broken.csv:3: CSV syntax error at line 3');
+    expect(broken.stderr).toContain('error: broken.csv:3: CSV syntax error: Invalid Closing Quote: got "x" at line 3');
+    expect(broken.stderr).toContain('hint: fix the file and import it again: the rows stored now come back as duplicates');
     expect(broken.stderr).toContain('the rows before it were processed: 1 row read: 1 accepted, 0 duplicates, 0 rejected');
     expect((await stored(w)).map((e) => e.id)).toEqual(['ok-1']);
     // --format overrides the extension.
