@@ -1,4 +1,4 @@
-import type { Queryable } from '../../core/db.js';
+import type { Database, Queryable } from '../../core/db.js';
 import type { Component, MetricPlan } from '../../engine/results/metric-plan.js';
 
 // One SQL query per experiment turns exposures and events into per-variant sufficient statistics:
@@ -26,6 +26,8 @@ export interface AggregateInput {
   plan: MetricPlan;
   /** Count exposures and events up to this time. */
   until: Date;
+  /** The first exposure of the phase: events before it (less any pre-period) are skipped. */
+  from?: Date;
 }
 
 /** Whole seconds as an interval literal (values come from parsed durations, never from a request). */
@@ -82,7 +84,7 @@ export function aggregateSql(input: AggregateInput): { sql: string; params: unkn
     ...products.map(([a, b]) => `coalesce(sum(v.${a} * v.${b}), 0)::float8 AS p_${a}_${b}`),
   ];
   const sql = `
-WITH x AS MATERIALIZED (
+WITH x AS (
   SELECT unit, variant, first_exposed_at AS t0 FROM labctl.exposures
    WHERE experiment = $1 AND phase = $2 AND first_exposed_at <= $3::timestamptz
 ),
@@ -90,7 +92,7 @@ e AS (
   SELECT ev.attributes ->> $4 AS unit, ev.event, ev.ts, ev.value, ev.properties
     FROM labctl.events ev
    WHERE ev.event = ANY(${eventsParam}::text[]) AND ev.ts <= $3::timestamptz
-     AND ev.ts >= (SELECT min(t0) FROM x) - ${seconds(lookback)}
+     AND ev.ts >= ${param((input.from ?? new Date(0)).toISOString())}::timestamptz - ${seconds(lookback)}
 ),
 u AS (
   SELECT x.unit, x.variant${perUnit.map((p) => `,\n         ${p}`).join('')}
@@ -104,8 +106,27 @@ SELECT v.variant, ${sums.join(', ')}
   return { sql, params };
 }
 
+/**
+ * Run fn in a transaction with settings for one large scan-join-aggregate: enough work_mem for the
+ * per-unit hash aggregate to stay in memory (the 4 MB default spills a million units to disk), and
+ * no JIT (its compile time is a large share of a query that runs for seconds). SET LOCAL ends
+ * with the transaction, so pooled connections are not affected.
+ */
+async function tuned<T>(q: Queryable | Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  if (!('transaction' in q)) return fn(q);
+  return q.transaction(async (tx) => {
+    await tx.query("SET LOCAL work_mem = '256MB'");
+    await tx.query('SET LOCAL jit = off');
+    return fn(tx);
+  });
+}
+
 /** Per-variant sums of an experiment phase (variants without exposures are absent). */
-export async function aggregateExperiment(q: Queryable, input: AggregateInput): Promise<Aggregates> {
+export async function aggregateExperiment(db: Queryable | Database, input: AggregateInput): Promise<Aggregates> {
+  return tuned(db, (q) => aggregateIn(q, input));
+}
+
+async function aggregateIn(q: Queryable, input: AggregateInput): Promise<Aggregates> {
   const started = await q.query<{ t: Date | string | null }>('SELECT min(first_exposed_at) AS t FROM labctl.exposures WHERE experiment = $1 AND phase = $2', [input.experiment, input.phase]);
   const variants = new Map<string, VariantSums>();
   if (input.plan.components.length === 0) {
@@ -115,7 +136,8 @@ export async function aggregateExperiment(q: Queryable, input: AggregateInput): 
     );
     for (const r of rows) variants.set(r.variant, { units: Number(r.n), sums: {} });
   } else {
-    const { sql, params } = aggregateSql(input);
+    const first = started[0]?.t;
+    const { sql, params } = aggregateSql({ ...input, from: first ? new Date(first) : input.until });
     const rows = await q.query<Record<string, unknown> & { variant: string; n: number }>(sql, params);
     for (const r of rows) {
       const sums: Record<string, number> = {};

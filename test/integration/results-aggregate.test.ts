@@ -10,6 +10,12 @@ import type { ValidEvent } from '../../engine/events/types.js';
 import { planMetrics, type Component, type MetricPlan } from '../../engine/results/metric-plan.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
 
+/** Seeded uniform draws in [0, 1) from MT19937's 32-bit integers. */
+function uniform(seed: number): () => number {
+  const next = mt19937.factory({ seed });
+  return () => next() / 4294967296;
+}
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2026-11-20T00:00:00Z');
@@ -33,7 +39,7 @@ interface Unit {
 
 /** Exposures and events with a fixed seed: events before, inside and after windows, and for units never exposed. */
 function simulate(seed: number): { units: Unit[]; events: ValidEvent[] } {
-  const rand = mt19937.factory({ seed }).normalized;
+  const rand = uniform(seed);
   const units: Unit[] = [];
   const events: ValidEvent[] = [];
   let id = 0;

@@ -11,6 +11,12 @@ import { resultRoutes } from '../../runtime/results/routes.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
 
+/** Seeded uniform draws in [0, 1) from MT19937's 32-bit integers. */
+function uniform(seed: number): () => number {
+  const next = mt19937.factory({ seed });
+  return () => next() / 4294967296;
+}
+
 const SPECS = `kind: Metric
 name: checkout
 type: conversion
@@ -64,7 +70,7 @@ for (const engine of await engines()) {
         const server = new RuntimeServer({ source: live, exposures, routes: [...eventRoutes({ db }), ...resultRoutes({ db, maxAgeMs: 0 })] });
         const url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
         try {
-          const rand = mt19937.factory({ seed: 42 }).normalized;
+          const rand = uniform(42);
           const batch: Sent = { events: [] };
           const flush = async () => {
             const r = await post(`${url}/v1/events`, batch);

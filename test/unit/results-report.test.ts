@@ -8,6 +8,12 @@ import { planMetrics, type MetricPlan } from '../../engine/results/metric-plan.j
 import { renderResultMarkdown, renderResultText } from '../../engine/results/render.js';
 import { buildReport, type VariantSumsInput } from '../../engine/results/report.js';
 
+/** Seeded uniform draws in [0, 1) from MT19937's 32-bit integers. */
+function uniform(seed: number): () => number {
+  const next = mt19937.factory({ seed });
+  return () => next() / 4294967296;
+}
+
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-20T00:00:00Z');
 
@@ -33,7 +39,7 @@ function plan(spec: JsonObject): MetricPlan {
 
 /** Sums of simulated units: conversion with probability p, page errors Poisson-ish, order values. */
 function simulate(p: MetricPlan, units: number, conv: number, errorRate: number, seed: number): VariantSumsInput {
-  const rand = mt19937.factory({ seed }).normalized;
+  const rand = uniform(seed);
   const sums: Record<string, number> = {};
   const add = (k: string, v: number) => (sums[k] = (sums[k] ?? 0) + v);
   for (let i = 0; i < units; i++) {
