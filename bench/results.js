@@ -97,7 +97,7 @@ async function generate(db, units, now) {
   await db.exec(`
     INSERT INTO labctl.events (id, event, ts, attributes, value)
     SELECT 'e' || g, CASE WHEN g % 5 < 3 THEN 'page_view' WHEN g % 5 = 3 THEN 'checkout_completed' ELSE 'page_error' END,
-           to_timestamp(${t0 / 1000} + ((g / 5) % 1000000) * (14 * 86400.0 / 1000000) + ((g * 7919) % 86400) - 3600),
+           to_timestamp(${t0 / 1000} + ((g / 5) % 1000000) * (14 * 86400.0 / 1000000) + ((g::bigint * 7919) % 86400) - 3600),
            jsonb_build_object('user_id', 'u' || (CASE WHEN g % 5 = 3 AND random() > CASE WHEN (g / 5) % 2 = 1 THEN 0.55 ELSE 0.5 END THEN ${units} * 10 + g ELSE g / 5 END), 'country', 'NL'),
            CASE WHEN g % 5 = 3 THEN 10 + (g % 90) END
       FROM generate_series(5, ${units * 5 + 4}) g`);

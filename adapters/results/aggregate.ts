@@ -35,7 +35,7 @@ function seconds(n: number): string {
   return `interval '${Math.max(0, Math.floor(n))} seconds'`;
 }
 
-function componentSql(c: Component, param: (v: unknown) => string): string {
+function componentSql(c: Component, param: (v: unknown) => string, propertyColumn: (name: string) => string): string {
   const ev = param(c.event);
   let cond = `e.event = ${ev}`;
   if (c.period === 'post') {
@@ -51,14 +51,19 @@ function componentSql(c: Component, param: (v: unknown) => string): string {
       return `(count(*) FILTER (WHERE ${cond}))::float8`;
     case 'value':
       return `coalesce(sum(e.value) FILTER (WHERE ${cond}), 0)::float8`;
-    case 'property': {
-      const p = param(c.source.name);
-      return `coalesce(sum(CASE WHEN jsonb_typeof(e.properties -> ${p}) = 'number' THEN (e.properties ->> ${p})::float8 END) FILTER (WHERE ${cond}), 0)::float8`;
-    }
+    case 'property':
+      return `coalesce(sum(e.${propertyColumn(c.source.name)}) FILTER (WHERE ${cond}), 0)::float8`;
   }
 }
 
-/** The SQL and its parameters for one experiment (exported for the tests and the benchmark). */
+/**
+ * The SQL and its parameters for one experiment (exported for the tests and the benchmark).
+ *
+ * Shaped for PostgreSQL's planner: events are inner-joined to the exposures (a parallel hash
+ * join; PostgreSQL 15 cannot run a right join in parallel) and only the columns the components
+ * read travel through it (a property is extracted in the scan, never the whole jsonb). Units
+ * without any event add nothing to a sum, so they are only counted, from the exposures.
+ */
 export function aggregateSql(input: AggregateInput): { sql: string; params: unknown[] } {
   const params: unknown[] = [input.experiment, input.phase, input.until.toISOString(), input.unit];
   const param = (v: unknown) => {
@@ -68,8 +73,24 @@ export function aggregateSql(input: AggregateInput): { sql: string; params: unkn
   const { components, products } = input.plan;
   const events = [...new Set(components.map((c) => c.event))];
   const eventsParam = param(events);
+  const fromParam = param((input.from ?? new Date(0)).toISOString());
   const lookback = Math.max(0, ...components.filter((c) => c.period === 'pre').map((c) => c.windowSeconds ?? 0));
-  const perUnit = components.map((c) => `${componentSql(c, param)} AS ${c.id}`);
+  const properties = new Map<string, string>();
+  const propertyColumn = (name: string) => {
+    let col = properties.get(name);
+    if (!col) {
+      col = `pv${properties.size}`;
+      properties.set(name, col);
+    }
+    return col;
+  };
+  const perUnit = components.map((c) => `${componentSql(c, param, propertyColumn)} AS ${c.id}`);
+  const eventColumns = ['ev.attributes ->> $4 AS unit', 'ev.event', 'ev.ts'];
+  if (components.some((c) => c.source.kind === 'value')) eventColumns.push('ev.value');
+  for (const [name, col] of properties) {
+    const p = param(name);
+    eventColumns.push(`CASE WHEN jsonb_typeof(ev.properties -> ${p}) = 'number' THEN (ev.properties ->> ${p})::float8 END AS ${col}`);
+  }
   const percentiles = components.filter((c) => c.cap && 'percentile' in c.cap);
   const capped = components.map((c) => {
     if (c.cap && 'value' in c.cap) return `LEAST(u.${c.id}, ${param(c.cap.value)}::float8) AS ${c.id}`;
@@ -79,9 +100,8 @@ export function aggregateSql(input: AggregateInput): { sql: string; params: unkn
   });
   const caps = percentiles.map((c) => `percentile_cont(${param((c.cap as { percentile: number }).percentile)}::float8) WITHIN GROUP (ORDER BY u.${c.id}) FILTER (WHERE u.${c.id} > 0) AS k_${c.id}`);
   const sums = [
-    'count(*)::float8 AS n',
-    ...components.flatMap((c) => [`coalesce(sum(v.${c.id}), 0)::float8 AS s_${c.id}`, `coalesce(sum(v.${c.id} * v.${c.id}), 0)::float8 AS q_${c.id}`]),
-    ...products.map(([a, b]) => `coalesce(sum(v.${a} * v.${b}), 0)::float8 AS p_${a}_${b}`),
+    ...components.flatMap((c) => [`sum(v.${c.id})::float8 AS s_${c.id}`, `sum(v.${c.id} * v.${c.id})::float8 AS q_${c.id}`]),
+    ...products.map(([a, b]) => `sum(v.${a} * v.${b})::float8 AS p_${a}_${b}`),
   ];
   const sql = `
 WITH x AS (
@@ -89,27 +109,33 @@ WITH x AS (
    WHERE experiment = $1 AND phase = $2 AND first_exposed_at <= $3::timestamptz
 ),
 e AS (
-  SELECT ev.attributes ->> $4 AS unit, ev.event, ev.ts, ev.value, ev.properties
+  SELECT ${eventColumns.join(', ')}
     FROM labctl.events ev
    WHERE ev.event = ANY(${eventsParam}::text[]) AND ev.ts <= $3::timestamptz
-     AND ev.ts >= ${param((input.from ?? new Date(0)).toISOString())}::timestamptz - ${seconds(lookback)}
+     AND ev.ts >= ${fromParam}::timestamptz - ${seconds(lookback)}
 ),
 u AS (
-  SELECT x.unit, x.variant${perUnit.map((p) => `,\n         ${p}`).join('')}
-    FROM x LEFT JOIN e ON e.unit = x.unit
+  SELECT x.variant${perUnit.map((p) => `,\n         ${p}`).join('')}
+    FROM x JOIN e ON e.unit = x.unit
    GROUP BY x.unit, x.variant
 ),
 k AS (${caps.length > 0 ? `SELECT ${caps.join(', ')} FROM u` : 'SELECT 1 AS none'}),
-v AS (SELECT u.variant${capped.map((c) => `, ${c}`).join('')} FROM u CROSS JOIN k)
-SELECT v.variant, ${sums.join(', ')}
-  FROM v GROUP BY v.variant`;
+v AS (SELECT u.variant${capped.map((c) => `, ${c}`).join('')} FROM u CROSS JOIN k),
+s AS (SELECT v.variant, ${sums.join(', ')} FROM v GROUP BY v.variant),
+n AS (
+  SELECT variant, count(*)::float8 AS n FROM labctl.exposures
+   WHERE experiment = $1 AND phase = $2 AND first_exposed_at <= $3::timestamptz
+   GROUP BY variant
+)
+SELECT n.variant, n.n${sums.map((x) => `, s.${x.slice(x.lastIndexOf(' AS ') + 4)}`).join('')} FROM n LEFT JOIN s ON s.variant = n.variant`;
   return { sql, params };
 }
 
 /**
  * Run fn in a transaction with settings for one large scan-join-aggregate: enough work_mem for the
  * per-unit hash aggregate to stay in memory (the 4 MB default spills a million units to disk), and
- * no JIT (its compile time is a large share of a query that runs for seconds). SET LOCAL ends
+ * no JIT (its compile time is a large share of a query that runs for seconds), and parallel workers
+ * for the join and a partial aggregate. SET LOCAL ends
  * with the transaction, so pooled connections are not affected.
  */
 async function tuned<T>(q: Queryable | Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -117,6 +143,9 @@ async function tuned<T>(q: Queryable | Database, fn: (tx: Queryable) => Promise<
   return q.transaction(async (tx) => {
     await tx.query("SET LOCAL work_mem = '256MB'");
     await tx.query('SET LOCAL jit = off');
+    // The join hands millions of narrow rows to the aggregate: at the default tuple cost the
+    // planner never runs it in parallel, although two workers halve it (measured in bench/results.js).
+    await tx.query('SET LOCAL parallel_tuple_cost = 0.01');
     return fn(tx);
   });
 }
@@ -141,7 +170,7 @@ async function aggregateIn(q: Queryable, input: AggregateInput): Promise<Aggrega
     const rows = await q.query<Record<string, unknown> & { variant: string; n: number }>(sql, params);
     for (const r of rows) {
       const sums: Record<string, number> = {};
-      for (const [k, v] of Object.entries(r)) if (k !== 'variant' && k !== 'n') sums[k] = Number(v);
+      for (const [k, v] of Object.entries(r)) if (k !== 'variant' && k !== 'n') sums[k] = v === null ? 0 : Number(v);
       variants.set(r.variant, { units: Number(r.n), sums });
     }
   }
