@@ -46,7 +46,7 @@ function raw(base: string, method: string, path: string, opts: { body?: string |
 
 const STACK = /\n\s+at |\bat [\w.<>]+ \(|\.(ts|js):\d+/;
 
-/** A DESIGN §6 error: JSON `{"error":{"code","message"}}`, no stack trace. */
+/** An error of docs/runtime.md: JSON `{"error":{"code","message"}}`, no stack trace. */
 function expectError(r: Raw, status: number, code?: string): { code: string; message: string } {
   expect(r.status).toBe(status);
   expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -106,7 +106,7 @@ describe('labctl serve over HTTP (spawned, PGlite)', () => {
       reasons.add(body.reason);
     }
     expect([...reasons].sort()).toEqual(expect.arrayContaining(['missing_unit', 'override', 'targeting_miss']));
-    // The engine's answers are what DESIGN §5 says for these units.
+    // The engine's answers are what docs/assignment.md says for these units.
     expect((await raw(base, 'GET', '/v1/assign/checkout-button?user_id=qa-user-1&country=NL')).json()).toMatchObject({ variant: 'green', value: { color: 'green' }, inExperiment: false, reason: 'override' });
     expect((await raw(base, 'GET', '/v1/assign/checkout-button?country=NL')).json()).toMatchObject({ variant: 'control', value: { color: 'blue' }, inExperiment: false, reason: 'missing_unit' });
   });

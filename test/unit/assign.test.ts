@@ -143,7 +143,7 @@ const reasonRows: Array<[string, Row]> = [
   ['unknown_experiment: empty snapshot', { resources: [], attributes: { user_id: U_GREEN }, expected: { variant: null, value: null, inExperiment: false, reason: 'unknown_experiment' } }],
 ];
 
-/** Two steps fail at once: the earlier step in DESIGN §5 order decides the reason. */
+/** Two steps fail at once: the earlier step in the order of docs/assignment.md decides the reason. */
 const orderRows: Array<[string, Row]> = [
   ['not running beats override', { resources: [experiment('exp', { status: 'paused', overrides: { [U_GREEN]: 'green' } })], attributes: { user_id: U_GREEN }, expected: notEnrolled('not_running') }],
   ['not running beats missing unit', { resources: [experiment('exp', { status: 'paused' })], attributes: {}, expected: notEnrolled('not_running') }],
