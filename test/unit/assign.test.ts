@@ -178,7 +178,7 @@ describe('assign: every reason', () => {
   });
 });
 
-describe('assign: DESIGN §5 order (not running → unit → overrides → holdout → targeting → layer → coverage/split)', () => {
+describe('assign: the order of docs/assignment.md (not running → unit → overrides → holdout → targeting → layer → coverage/split)', () => {
   it.each(orderRows)('%s', (_name, row) => {
     expect(run(row)).toEqual({ experiment: 'exp', value: row.expected.value ?? null, ...row.expected });
   });
@@ -275,7 +275,7 @@ describe('unit values', () => {
   });
 });
 
-describe('hash-based steps use the seeds DESIGN §5 names', () => {
+describe('hash-based steps use the seeds docs/assignment.md names', () => {
   const sample = UNITS.slice(0, 4000);
 
   it('split: variant from hash(seed, unit) and the weighted, covered ranges', () => {

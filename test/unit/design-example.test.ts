@@ -50,7 +50,7 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-describe('the DESIGN §3 example', () => {
+describe('the normative example of docs/spec-reference.md', () => {
   it('validates as written, with its layer and metrics declared', async () => {
     const state = new SpecLoader().load(await readSpecDir(tree({ 'experiment.yaml': EXAMPLE, 'refs.yaml': REFERENCED })));
     expect(state.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -63,7 +63,7 @@ describe('the DESIGN §3 example', () => {
     expect(codes).toEqual(expect.arrayContaining(['unknown-layer@18', 'unknown-metric@21']));
   });
 
-  it('serves the override and the schedule as DESIGN §5 orders them', async () => {
+  it('serves the override and the schedule in the order of docs/assignment.md', async () => {
     const snap = await snapshotFromDir(tree({ 'experiment.yaml': EXAMPLE, 'refs.yaml': REFERENCED }));
     const during = Date.parse('2026-12-10T00:00:00Z');
     expect(assign(snap, 'checkout-button', { user_id: 'qa-user-1' }, during)).toMatchObject({ variant: 'green', reason: 'override' });

@@ -6,7 +6,7 @@ import { hashUnit } from '../../engine/assignment/hash.js';
 import { buildSnapshot } from '../../engine/assignment/snapshot.js';
 
 /**
- * Differential test against the GrowthBook SDK (DESIGN §5: "teams moving from GrowthBook keep
+ * Differential test against the GrowthBook SDK (docs/assignment.md: "teams moving from GrowthBook keep
  * their users' variants"). For each experiment, 10,000 generated units are assigned by our engine
  * and by `GrowthBook.run` with hash v2; the variant index, inExperiment and the hash must agree
  * for every unit.
