@@ -4,6 +4,7 @@ import { readSpecDir, SpecLoader, type DesiredState } from '../reconciler/load/i
 import { migrate } from '../adapters/db/migrate.js';
 import { maintainEventStorage, type EventStorageReport } from '../adapters/events/retention.js';
 import { parseRetention } from '../engine/events/validate.js';
+import { parseDuration } from '../core/gates/duration.js';
 import { openDatabase } from '../adapters/db/open.js';
 import type { Database } from '../core/db.js';
 import { registryContextFromEnv, type RegistryContext } from '../reconciler/plan/registry.js';
@@ -28,6 +29,16 @@ export function eventRetention(io: CliIO): number | undefined {
   const r = parseRetention(io.env.LABCTL_EVENT_RETENTION);
   if (!r.ok) throw new CliError(r.message, r.hint);
   return r.ms;
+}
+
+/** LABCTL_RESULTS_MAX_AGE in milliseconds: how long serve reuses a computed result (default 60 s). */
+export function resultsMaxAge(io: CliIO): number {
+  const text = io.env.LABCTL_RESULTS_MAX_AGE;
+  if (text === undefined || text.trim() === '') return 60_000;
+  if (text.trim() === '0') return 0;
+  const d = parseDuration(text);
+  if (!d.ok) throw new CliError(`LABCTL_RESULTS_MAX_AGE="${text}": ${d.message}`, d.hint);
+  return d.seconds * 1000;
 }
 
 /**

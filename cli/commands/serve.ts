@@ -8,7 +8,7 @@ import { eventRoutes, newEventIngestStats } from '../../runtime/events/routes.js
 import { registerEventMetrics } from '../../runtime/events/metrics.js';
 import { maintainEventStorage } from '../../adapters/events/retention.js';
 import type { Database } from '../../core/db.js';
-import { eventRetention, openMigrated } from '../context.js';
+import { eventRetention, openMigrated, resultsMaxAge } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -36,12 +36,13 @@ export function parsePort(value: string): number {
 /** Start the runtime on an open database (shared with apply/watch in `labctl up`). */
 export async function startRuntime(io: CliIO, db: Database, port: number, host: string): Promise<Runtime> {
   const retentionMs = eventRetention(io);
+  const maxAgeMs = resultsMaxAge(io);
   const live = await LiveSnapshot.open({ db });
   const exposures = new ExposureWriter(db);
   const log = (l: string) => io.stderr.write(l + '\n');
   const ingest = newEventIngestStats();
   const events = eventRoutes({ db, token: io.env.LABCTL_INGEST_TOKEN || undefined, retentionMs, log, stats: ingest });
-  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db })] });
+  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs })] });
   registerEventMetrics(server.metrics.registry, ingest);
   // Daily: the partitions ahead (a long-running serve crosses month ends) and the retention.
   const maintain = setInterval(() => {

@@ -3,7 +3,8 @@ import type { Database } from '../../core/db.js';
 import { HttpError, readJson, sendError, sendJson } from '../../core/http.js';
 import type { StoreResult } from '../../engine/events/types.js';
 import { validateBatch } from '../../engine/events/validate.js';
-import { insertEvents, isDatabaseUnavailable } from '../../adapters/events/store.js';
+import { insertEvents } from '../../adapters/events/store.js';
+import { isDatabaseUnavailable } from '../../adapters/db/unavailable.js';
 import type { KindRoute } from '../../kinds/routes.js';
 
 /** Running totals of POST /v1/events, for /metrics. */

@@ -1,6 +1,7 @@
 import type { Database } from '../../core/db.js';
-import { decodeSegment, HttpError, sendJson } from '../../core/http.js';
+import { decodeSegment, HttpError, sendError, sendJson } from '../../core/http.js';
 import { computeResult, UnknownExperimentError } from '../../adapters/results/compute.js';
+import { isDatabaseUnavailable } from '../../adapters/db/unavailable.js';
 import type { ExperimentResult } from '../../engine/results/types.js';
 import type { KindRoute } from '../../kinds/routes.js';
 
@@ -20,6 +21,8 @@ interface Cached {
  * GET /v1/experiments/{name}/results: the JSON of `labctl report --format json`. A result is
  * recomputed at most once per maxAgeMs and concurrent requests share one computation, so a
  * dashboard polling every second costs one query a minute. `?fresh=1` skips the cache.
+ * While the database cannot be reached, the last result computed (if any) is served with
+ * `x-labctl-stale: 1` and its `age`; without one the answer is 503 with Retry-After.
  */
 export function resultRoutes(opts: ResultRoutesOptions): KindRoute[] {
   const maxAge = opts.maxAgeMs ?? 60_000;
@@ -48,6 +51,7 @@ export function resultRoutes(opts: ResultRoutesOptions): KindRoute[] {
         const name = decodeSegment(params.name!);
         const fresh = new URLSearchParams(query).get('fresh') === '1';
         const hit = cache.get(name);
+        const revision = ctx?.source.current.revision;
         let result: ExperimentResult;
         if (!fresh && hit && now() - hit.at < maxAge) result = hit.result;
         else {
@@ -55,11 +59,21 @@ export function resultRoutes(opts: ResultRoutesOptions): KindRoute[] {
             result = await compute(name);
           } catch (e) {
             if (e instanceof UnknownExperimentError) throw new HttpError(404, 'unknown_experiment', e.message);
-            throw e;
+            if (!isDatabaseUnavailable(e)) throw e;
+            if (hit && !fresh) {
+              // A dashboard keeps showing the last numbers through a database restart.
+              res.setHeader('x-labctl-stale', '1');
+              res.setHeader('age', String(Math.floor((now() - hit.at) / 1000)));
+              sendJson(res, 200, hit.result, revision);
+              return;
+            }
+            res.setHeader('retry-after', '5');
+            sendError(res, new HttpError(503, 'database_unavailable', 'the results cannot be computed now: the database cannot be reached; retry after Retry-After seconds'), revision);
+            return;
           }
         }
         res.setHeader('cache-control', `max-age=${Math.floor(maxAge / 1000)}`);
-        sendJson(res, 200, result, ctx?.source.current.revision);
+        sendJson(res, 200, result, revision);
       },
     },
   ];
