@@ -24,6 +24,8 @@ import { openDatabase } from '../dist/adapters/db/index.js';
 import { migrate } from '../dist/adapters/db/migrate.js';
 import { ensurePartitionsAhead } from '../dist/adapters/events/partitions.js';
 import { insertEvents } from '../dist/adapters/events/store.js';
+import { median } from './measure.js';
+import { BENCH_HOST, createBenchDatabase, dropBenchDatabase } from './pg.js';
 import { startServe, stopProcess } from './procs.js';
 
 const { values: opt } = parseArgs({
@@ -40,19 +42,7 @@ const BATCH = Number(opt.batch);
 const CLIENTS = Number(opt.clients);
 const ROUNDS = Number(opt.rounds);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ADMIN = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const HOST = { pid: process.pid, hostname: 'bench', isAlive: () => true };
 const log = (line) => process.stderr.write(`${line}\n`);
-
-async function withAdmin(fn) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 const NAMES = ['page_view', 'page_view', 'page_view', 'checkout_completed', 'page_error'];
 
@@ -164,22 +154,17 @@ async function copyBatch(pool, staged, batch) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 const started = new Date().toISOString();
 const load0 = loadavg();
 const name = `labctl_bench_events_${process.pid}`;
-const u = new URL(ADMIN);
-u.pathname = `/${name}`;
-const url = u.toString();
-await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`).then(() => c.query(`CREATE DATABASE ${name}`)));
+const url = await createBenchDatabase(name);
 const dir = mkdtempSync(join(tmpdir(), 'labctl-bench-events-'));
 const runs = { http: [], direct: [], copy: [] };
 let serve;
 let db;
 let pool;
 try {
-  db = await openDatabase({ databaseUrl: url, cwd: dir, applicationName: 'labctl bench events', host: HOST });
+  db = await openDatabase({ databaseUrl: url, cwd: dir, applicationName: 'labctl bench events', host: BENCH_HOST });
   await migrate(db);
   const now = Date.now();
   await ensurePartitionsAhead(db, now);
@@ -214,7 +199,7 @@ try {
   await pool?.end();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
-  if (!opt.keep) await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  if (!opt.keep) await dropBenchDatabase(name);
 }
 
 const summary = Object.fromEntries(

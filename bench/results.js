@@ -11,16 +11,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDatabase } from '../dist/adapters/db/index.js';
 import { migrate } from '../dist/adapters/db/migrate.js';
 import { computeResult } from '../dist/adapters/results/compute.js';
+import { median } from './measure.js';
+import { BENCH_HOST, createBenchDatabase, dropBenchDatabase } from './pg.js';
 
 const { values: opt } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
-const ADMIN = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const HOST = { pid: process.pid, hostname: 'bench', isAlive: () => true };
 
 const SPECS = `kind: Metric
 name: checkout
@@ -62,22 +61,6 @@ metrics: { primary: [checkout], secondary: [revenue, revenue-per-view], guardrai
 decision: { minUnits: 1000 }
 `;
 
-async function withAdmin(fn) {
-  const c = new pg.Client({ connectionString: ADMIN });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-function urlOf(name) {
-  const u = new URL(ADMIN);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 /** Monthly partitions covering the generated days (the store creates them on demand; here data is bulk-loaded in SQL). */
 async function partitions(db, fromMs, toMs) {
   await db.query('SELECT labctl.ensure_event_partitions($1, $2)', [new Date(fromMs).toISOString(), new Date(toMs).toISOString()]);
@@ -105,22 +88,19 @@ async function generate(db, units, now) {
   return (performance.now() - t) / 1000;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 const sizes = opt.sizes.split(',').map(Number);
 const runs = Number(opt.runs);
 const rows = [];
 const started = new Date().toISOString();
 for (const units of sizes) {
   const name = `labctl_bench_results_${units}_${process.pid}`;
-  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`).then(() => c.query(`CREATE DATABASE ${name}`)));
-  const url = urlOf(name);
+  const url = await createBenchDatabase(name);
   const dir = mkdtempSync(join(tmpdir(), 'labctl-bench-results-'));
   try {
     mkdirSync(join(dir, 'experiments'));
     writeFileSync(join(dir, 'experiments', 'bench.yaml'), SPECS);
     execFileSync(process.execPath, [BIN, 'apply'], { cwd: dir, env: { ...process.env, DATABASE_URL: url, LABCTL_ACTOR: 'bench' }, stdio: 'pipe' });
-    const db = await openDatabase({ databaseUrl: url, cwd: dir, host: HOST });
+    const db = await openDatabase({ databaseUrl: url, cwd: dir, host: BENCH_HOST });
     await migrate(db);
     const now = Date.now();
     const loadSeconds = await generate(db, units, now);
@@ -141,7 +121,7 @@ for (const units of sizes) {
   } finally {
     if (!opt.keep) {
       rmSync(dir, { recursive: true, force: true });
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`));
+      await dropBenchDatabase(name);
     }
   }
 }

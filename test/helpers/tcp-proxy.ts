@@ -18,6 +18,15 @@ export class TcpProxy {
 
   constructor(private readonly targetHost: string, private readonly targetPort: number) {}
 
+  /** A started proxy in front of a PostgreSQL URL, and the same URL pointed at the proxy. */
+  static async inFrontOf(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const real = new URL(databaseUrl);
+    const proxy = new TcpProxy(real.hostname, Number(real.port || 5432));
+    const proxied = new URL(databaseUrl);
+    proxied.port = String(await proxy.start());
+    return { proxy, url: proxied.toString() };
+  }
+
   /** The listening port (the same one across stop/start). */
   get port(): number {
     return this.boundPort;

@@ -189,11 +189,9 @@ describe('LabctlClient.track through a database outage (postgres)', () => {
 
   it.skipIf(!PG)('resends the same ids while the runtime answers 503, no sooner than Retry-After, and stores every event exactly once', async () => {
     const s = await setup('postgres', {}, async (ws) => {
-      const real = new URL(ws.url!);
-      proxy = new TcpProxy(real.hostname, Number(real.port || 5432));
-      const proxied = new URL(ws.url!);
-      proxied.port = String(await proxy.start());
-      return proxied.toString();
+      const front = await TcpProxy.inFrontOf(ws.url!);
+      proxy = front.proxy;
+      return front.url;
     });
     // Checked on a connection of its own, not through the proxy.
     const direct = await openDatabase({ databaseUrl: s.ws.url, cwd: s.ws.dir, applicationName: 'labctl test', host: currentProcess() });

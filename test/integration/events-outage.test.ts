@@ -51,11 +51,9 @@ describe('POST /v1/events while PostgreSQL is unreachable', () => {
 
   async function start(): Promise<{ w: Workspace; p: TcpProxy; r: ServeProcess }> {
     ws = await createWorkspace('postgres', { state: 'migrated', samples: false });
-    const real = new URL(ws.url!);
-    proxy = new TcpProxy(real.hostname, Number(real.port || 5432));
-    const proxied = new URL(ws.url!);
-    proxied.port = String(await proxy.start());
-    serve = await spawnServe({ cwd: ws.dir, env: { DATABASE_URL: proxied.toString(), LABCTL_INGEST_TOKEN: TOKEN } });
+    const front = await TcpProxy.inFrontOf(ws.url!);
+    proxy = front.proxy;
+    serve = await spawnServe({ cwd: ws.dir, env: { DATABASE_URL: front.url, LABCTL_INGEST_TOKEN: TOKEN } });
     return { w: ws, p: proxy, r: serve };
   }
 

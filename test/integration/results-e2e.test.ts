@@ -4,12 +4,8 @@
 import mt19937 from '@stdlib/random-base-mt19937';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResult } from '../../engine/results/types.js';
-import { ExposureWriter } from '../../runtime/exposures/writer.js';
-import { eventRoutes } from '../../runtime/events/routes.js';
-import { LiveSnapshot } from '../../runtime/live/live.js';
-import { resultRoutes } from '../../runtime/results/routes.js';
-import { RuntimeServer } from '../../runtime/server/server.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { withRuntime } from '../helpers/runtime.js';
 
 /** Seeded uniform draws in [0, 1) from MT19937's 32-bit integers. */
 function uniform(seed: number): () => number {
@@ -64,12 +60,8 @@ for (const engine of await engines()) {
       ws.write('experiments/button.yaml', SPECS);
       const applied = await ws.cli(['apply']);
       expect(applied.code, applied.stderr).toBe(0);
-      await ws.withDb(async (db) => {
-        const live = await LiveSnapshot.open({ db });
-        const exposures = new ExposureWriter(db, { flushMs: 50 });
-        const server = new RuntimeServer({ source: live, exposures, routes: [...eventRoutes({ db }), ...resultRoutes({ db, maxAgeMs: 0 })] });
-        const url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
-        try {
+      await ws.withDb((db) =>
+        withRuntime(db, async ({ url, exposures }) => {
           const rand = uniform(42);
           const batch: Sent = { events: [] };
           const flush = async () => {
@@ -94,12 +86,8 @@ for (const engine of await engines()) {
           route = (await res.json()) as ExperimentResult;
           const missing = await fetch(`${url}/v1/experiments/nope/results`);
           expect(missing.status).toBe(404);
-        } finally {
-          await server.shutdown();
-          await exposures.close();
-          await live.close();
-        }
-      });
+        }),
+      );
     }, 240_000);
     afterAll(async () => ws?.dispose());
 

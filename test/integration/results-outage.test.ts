@@ -63,12 +63,10 @@ describe('GET /v1/experiments/{name}/results while PostgreSQL is unreachable', (
     ws.write('experiments/specs.yaml', SPECS);
     const applied = await ws.cli(['apply']);
     expect(applied.code, applied.stderr).toBe(0);
-    const real = new URL(ws.url!);
-    proxy = new TcpProxy(real.hostname, Number(real.port || 5432));
-    const proxied = new URL(ws.url!);
-    proxied.port = String(await proxy.start());
+    const front = await TcpProxy.inFrontOf(ws.url!);
+    proxy = front.proxy;
     // Age 0: every request recomputes, so the cut is met by the computation itself.
-    serve = await spawnServe({ cwd: ws.dir, env: { DATABASE_URL: proxied.toString(), LABCTL_RESULTS_MAX_AGE: '0' } });
+    serve = await spawnServe({ cwd: ws.dir, env: { DATABASE_URL: front.url, LABCTL_RESULTS_MAX_AGE: '0' } });
     const seen = `${serve.url}/v1/experiments/seen/results`;
 
     const before = await get(seen);

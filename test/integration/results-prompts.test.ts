@@ -3,11 +3,8 @@
 // shows them, on both engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResult } from '../../engine/results/types.js';
-import { ExposureWriter } from '../../runtime/exposures/writer.js';
-import { eventRoutes } from '../../runtime/events/routes.js';
-import { LiveSnapshot } from '../../runtime/live/live.js';
-import { RuntimeServer } from '../../runtime/server/server.js';
 import { createWorkspace, engines, type Workspace } from '../helpers/engines.js';
+import { withRuntime } from '../helpers/runtime.js';
 
 const SPECS = `kind: Prompt
 name: greeting-warm
@@ -44,12 +41,8 @@ for (const engine of await engines()) {
       ws.write('prompts/greeting.yaml', SPECS);
       const applied = await ws.cli(['apply']);
       expect(applied.code, applied.stderr).toBe(0);
-      await ws.withDb(async (db) => {
-        const live = await LiveSnapshot.open({ db });
-        const exposures = new ExposureWriter(db, { flushMs: 50 });
-        const server = new RuntimeServer({ source: live, exposures, routes: eventRoutes({ db }) });
-        const url = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
-        try {
+      await ws.withDb((db) =>
+        withRuntime(db, async ({ url, exposures }) => {
           const events: Array<Record<string, unknown>> = [];
           for (let i = 0; i < 400; i++) {
             const attributes = { user_id: `p${i}` };
@@ -68,12 +61,8 @@ for (const engine of await engines()) {
           const r = await fetch(`${url}/v1/events`, { method: 'POST', body: JSON.stringify({ events }) });
           expect(r.status).toBe(200);
           await exposures.flush();
-        } finally {
-          await server.shutdown();
-          await exposures.close();
-          await live.close();
-        }
-      });
+        }),
+      );
     }, 120_000);
     afterAll(async () => ws?.dispose());
 
