@@ -42,6 +42,27 @@ export function resultsMaxAge(io: CliIO): number {
 }
 
 /**
+ * The database the results aggregate reads, when LABCTL_RESULTS_DATABASE_URL names one (a
+ * PostgreSQL read replica of DATABASE_URL): opened as is, never migrated or written.
+ */
+export async function openResultsReader(io: CliIO, command: string): Promise<Database | undefined> {
+  const url = io.env.LABCTL_RESULTS_DATABASE_URL;
+  if (!url) return undefined;
+  if (!io.env.DATABASE_URL) throw new CliError('LABCTL_RESULTS_DATABASE_URL is set but DATABASE_URL is not', 'a results replica needs a PostgreSQL primary: set DATABASE_URL, or unset LABCTL_RESULTS_DATABASE_URL');
+  return openDatabase({ databaseUrl: url, cwd: io.cwd, applicationName: `labctl ${command} (results)`, host: currentProcess() });
+}
+
+/** Run fn with the results reader (undefined: the aggregate runs on the primary) and close it. */
+export async function withResultsReader<T>(io: CliIO, command: string, fn: (reader: Database | undefined) => Promise<T>): Promise<T> {
+  const reader = await openResultsReader(io, command);
+  try {
+    return await fn(reader);
+  } finally {
+    await reader?.close();
+  }
+}
+
+/**
  * Bring the schema up to date, then the event store: this month's partition and the next ones
  * (live traffic then never waits on DDL), and the retention when LABCTL_EVENT_RETENTION is set.
  */

@@ -30,6 +30,12 @@ export interface ComputeOptions {
   now?: number;
   /** Store the result as the latest of its phase (default true). */
   save?: boolean;
+  /**
+   * Where the aggregate query runs, when not on q: a read replica (LABCTL_RESULTS_DATABASE_URL),
+   * so the one heavy scan of a report stays off the primary. The spec is read from q, and the
+   * result saved there.
+   */
+  aggregateOn?: Queryable;
 }
 
 /**
@@ -46,7 +52,7 @@ export async function computeResult(q: Queryable, name: string, opts: ComputeOpt
   const lookback = parseDuration(settings.cuped_lookback);
   const plan = planMetrics(metricRoles(spec), metrics, { cuped: settings.cuped, cupedLookbackSeconds: lookback.ok ? lookback.seconds : 14 * 86400 });
   const phase = (spec.phase as number | undefined) ?? 1;
-  const agg = await aggregateExperiment(q, { experiment: name, phase, unit: spec.unit as string, plan, until: new Date(now) });
+  const agg = await aggregateExperiment(opts.aggregateOn ?? q, { experiment: name, phase, unit: spec.unit as string, plan, until: new Date(now) });
   const result = buildReport({ experiment: { name, spec }, plan, startedAt: agg.startedAt, variants: agg.variants, now });
   if (opts.save ?? true) await saveResult(q, result);
   return result;

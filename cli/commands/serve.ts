@@ -8,7 +8,7 @@ import { eventRoutes, newEventIngestStats } from '../../runtime/events/routes.js
 import { registerEventMetrics } from '../../runtime/events/metrics.js';
 import { maintainEventStorage } from '../../adapters/events/retention.js';
 import type { Database } from '../../core/db.js';
-import { eventRetention, openMigrated, resultsMaxAge } from '../context.js';
+import { eventRetention, openMigrated, openResultsReader, resultsMaxAge } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -37,12 +37,13 @@ export function parsePort(value: string): number {
 export async function startRuntime(io: CliIO, db: Database, port: number, host: string): Promise<Runtime> {
   const retentionMs = eventRetention(io);
   const maxAgeMs = resultsMaxAge(io);
+  const reader = await openResultsReader(io, 'serve');
   const live = await LiveSnapshot.open({ db });
   const exposures = new ExposureWriter(db);
   const log = (l: string) => io.stderr.write(l + '\n');
   const ingest = newEventIngestStats();
   const events = eventRoutes({ db, token: io.env.LABCTL_INGEST_TOKEN || undefined, retentionMs, log, stats: ingest });
-  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs })] });
+  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader })] });
   registerEventMetrics(server.metrics.registry, ingest);
   // Daily: the partitions ahead (a long-running serve crosses month ends) and the retention.
   const maintain = setInterval(() => {
@@ -57,6 +58,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
   } catch (e) {
     clearInterval(maintain);
     await live.close();
+    await reader?.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'stop the other process or pass --port');
     throw e;
@@ -73,6 +75,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
       await server.shutdown();
       await exposures.close();
       await live.close();
+      await reader?.close();
     },
   };
 }

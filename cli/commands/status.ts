@@ -4,7 +4,7 @@ import { countPending } from '../../adapters/state/journal.js';
 import { actionable, renderDecisionsText } from '../../reconciler/render/decisions.js';
 import { readStatus } from '../../adapters/state/state.js';
 import { readWatchers } from '../../adapters/state/watchers.js';
-import { withDatabase } from '../context.js';
+import { withDatabase, withResultsReader } from '../context.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
 /**
@@ -13,13 +13,13 @@ import { EXIT, useColor, type CliIO } from '../io.js';
  * (ship, stop, inconclusive), so a scheduled job can notice.
  */
 export async function statusCommand(io: CliIO, flags: { json?: boolean; detailedExitcode?: boolean }): Promise<number> {
-  const { report, target, watchers, mlflowPending, decisions } = await withDatabase(io, 'status', async (db) => ({
+  const { report, target, watchers, mlflowPending, decisions } = await withResultsReader(io, 'status', (reader) => withDatabase(io, 'status', async (db) => ({
     report: await readStatus(db),
     watchers: await readWatchers(db),
     target: `${db.engine} ${db.target}`,
     mlflowPending: await countPending(db),
-    decisions: await computeDecisions(db),
-  }));
+    decisions: await computeDecisions(db, { aggregateOn: reader }),
+  })));
   const code = flags.detailedExitcode && decisions.decisions.some(actionable) ? EXIT.changes : EXIT.ok;
   if (flags.json) {
     io.stdout.write(JSON.stringify({ database: target, ...report, mlflowPending, watchers, decisions: decisions.decisions, decisionErrors: decisions.errors }, null, 2) + '\n');

@@ -7,6 +7,8 @@ import type { KindRoute } from '../../kinds/routes.js';
 
 export interface ResultRoutesOptions {
   db: Database;
+  /** Where the aggregate query runs, when not on db (a read replica). */
+  reader?: Database;
   /** How long a computed result is served before the next request recomputes it (default 60 s). */
   maxAgeMs?: number;
   now?: () => number;
@@ -32,7 +34,7 @@ export function resultRoutes(opts: ResultRoutesOptions): KindRoute[] {
   const compute = (name: string): Promise<ExperimentResult> => {
     let p = running.get(name);
     if (!p) {
-      p = computeResult(opts.db, name, { now: now() })
+      p = computeResult(opts.db, name, { now: now(), aggregateOn: opts.reader })
         .then((result) => {
           cache.set(name, { at: now(), result });
           return result;

@@ -31,12 +31,15 @@ export async function requirePostgres(): Promise<boolean> {
   return ok;
 }
 
-/** A fresh, empty database on the test server; drop() removes it. */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh, empty database on the test server (or a copy of the database at copyOf, which must
+ * have no open connections); drop() removes it.
+ */
+export async function createTestDatabase(copyOf?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `labctl_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${copyOf ? ` TEMPLATE ${new URL(copyOf).pathname.slice(1)}` : ''}`);
   await admin.end();
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
