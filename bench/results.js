@@ -4,7 +4,7 @@
 // Data is generated inside PostgreSQL (generate_series): units exposed over the last 14 days, 50/50,
 // about 5 events per unit over three event names, a known +10% lift on conversions in "green".
 // Timed: computeResult in-process (the aggregate query and the statistics), median of --runs; and
-// the real CLI `labctl report --format json` once per size (process start and migration check included).
+// the real CLI `labctl report --format json`, median of --runs too (process start and migration check included).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -84,7 +84,8 @@ async function generate(db, units, now) {
            jsonb_build_object('user_id', 'u' || (CASE WHEN g % 5 = 3 AND random() > CASE WHEN (g / 5) % 2 = 1 THEN 0.55 ELSE 0.5 END THEN ${units} * 10 + g ELSE g / 5 END), 'country', 'NL'),
            CASE WHEN g % 5 = 3 THEN 10 + (g % 90) END
       FROM generate_series(5, ${units * 5 + 4}) g`);
-  await db.exec('ANALYZE labctl.exposures; ANALYZE labctl.events');
+  await db.exec('ANALYZE labctl.exposures');
+  await db.exec('ANALYZE labctl.events');
   return (performance.now() - t) / 1000;
 }
 
@@ -104,20 +105,32 @@ for (const units of sizes) {
     await migrate(db);
     const now = Date.now();
     const loadSeconds = await generate(db, units, now);
+    // The first report straight after a bulk load also sets every page's hint bits (it writes).
+    let t = performance.now();
+    await computeResult(db, 'bench', { now, save: false });
+    const firstAfterLoadSeconds = (performance.now() - t) / 1000;
+    // Then what autovacuum does to a table that has settled: the visibility map and hint bits.
+    await db.exec('VACUUM ANALYZE labctl.exposures');
+    await db.exec('VACUUM ANALYZE labctl.events');
     const times = [];
     let result;
     for (let i = 0; i < runs; i++) {
-      const t = performance.now();
+      t = performance.now();
       result = await computeResult(db, 'bench', { now });
       times.push((performance.now() - t) / 1000);
     }
     await db.close();
-    const t = performance.now();
-    const out = execFileSync(process.execPath, [BIN, 'report', 'bench', '--format', 'json'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, maxBuffer: 1 << 24 });
-    const cliSeconds = (performance.now() - t) / 1000;
+    const cliTimes = [];
+    let out;
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      out = execFileSync(process.execPath, [BIN, 'report', 'bench', '--format', 'json'], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, maxBuffer: 1 << 24 });
+      cliTimes.push((performance.now() - t) / 1000);
+    }
+    const cliSeconds = median(cliTimes);
     const cli = JSON.parse(out.toString());
     const checkout = result.metrics.find((m) => m.name === 'checkout').results[0];
-    rows.push({ units, events: units * 5, loadSeconds, computeSeconds: median(times), computeRuns: times, cliSeconds, unitsInResult: result.units, cliUnits: cli.units, lift: checkout.relative, decision: result.decision.status });
+    rows.push({ units, events: units * 5, loadSeconds, firstAfterLoadSeconds, computeSeconds: median(times), computeRuns: times, cliSeconds, cliRuns: cliTimes, unitsInResult: result.units, cliUnits: cli.units, lift: checkout.relative, decision: result.decision.status });
   } finally {
     if (!opt.keep) {
       rmSync(dir, { recursive: true, force: true });
@@ -132,12 +145,17 @@ const small = rows[0];
 const lines = [
   `Results benchmark ${started} (load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}, ${cpus().length} CPUs, Node ${process.version}, PostgreSQL)`,
   '',
-  '| exposed units | events | report in-process (median) | `labctl report` CLI | target | result |',
-  '|---:|---:|---:|---:|---|---|',
-  ...rows.map((r) => `| ${r.units.toLocaleString('en-US')} | ${r.events.toLocaleString('en-US')} | ${f(r.computeSeconds)} s | ${f(r.cliSeconds)} s | ${r === big && r.units >= 1_000_000 ? '≤ 5 s' : 'report'} | ${r === big && r.units >= 1_000_000 ? (r.cliSeconds <= 5 ? 'pass' : 'FAIL') : '—'} |`),
+  '| exposed units | events | first report after the bulk load | report in-process (median) | `labctl report` CLI (median) | target | result |',
+  '|---:|---:|---:|---:|---:|---|---|',
+  ...rows.map((r) => `| ${r.units.toLocaleString('en-US')} | ${r.events.toLocaleString('en-US')} | ${f(r.firstAfterLoadSeconds)} s | ${f(r.computeSeconds)} s | ${f(r.cliSeconds)} s | ${r === big && r.units >= 1_000_000 ? '≤ 5 s' : 'report'} | ${r === big && r.units >= 1_000_000 ? (r.cliSeconds <= 5 ? 'pass' : 'FAIL') : '—'} |`),
   '',
   rows.length > 1 ? `Growth: ${(big.units / small.units).toFixed(0)}× the data took ${(big.computeSeconds / small.computeSeconds).toFixed(1)}× the time in-process.` : '',
   '',
   JSON.stringify({ started, cpus: cpus().length, node: process.version, rows }),
 ];
 process.stdout.write(lines.join('\n') + '\n');
+const out = join(ROOT, 'bench/results');
+mkdirSync(out, { recursive: true });
+const json = JSON.stringify({ started, cpus: cpus().length, node: process.version, rows }, null, 2) + '\n';
+writeFileSync(join(out, `results-${started.replace(/[:.]/g, '-')}.json`), json);
+writeFileSync(join(out, 'results-latest.json'), json);
