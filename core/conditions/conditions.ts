@@ -1,5 +1,6 @@
 import { isFieldOperatorObject } from './operators.js';
 import { versionComparer } from './semver.js';
+import { compileRegex } from './regex.js';
 
 /** Request attributes: any JSON-like values, dot paths reach into nested objects. */
 export type Attributes = Readonly<Record<string, unknown>>;
@@ -107,14 +108,9 @@ function compileOperator(op: string, arg: unknown): ValueTest {
       return (x) => Array.isArray(x) && test(x.length);
     }
     case '$regex': {
-      if (typeof arg !== 'string') return () => false;
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(arg);
-      } catch {
-        re = undefined;
-      }
-      return (x) => re !== undefined && typeof x === 'string' && re.test(x);
+      const re = typeof arg === 'string' ? compileRegex(arg) : undefined;
+      if (!re?.ok) return () => false;
+      return (x) => typeof x === 'string' && re.test(x);
     }
     case '$not': {
       const test = compileValue(arg);

@@ -1,4 +1,5 @@
 import { suggestHint } from '../suggest.js';
+import { compileRegex } from './regex.js';
 
 /** Targeting operators (Mongo style), docs/assignment.md#5-targeting. */
 export const LOGICAL_OPERATORS = ['$and', '$or', '$nor', '$not'] as const;
@@ -48,11 +49,8 @@ function checkFieldValue(value: unknown, path: Array<string | number>, out: Cond
     } else if (op === '$regex') {
       if (typeof arg !== 'string') out.push({ path: p, message: '$regex needs a string', hint: "write $regex: '^abc'" });
       else {
-        try {
-          new RegExp(arg);
-        } catch (e) {
-          out.push({ path: p, message: `invalid regular expression: ${(e as Error).message}`, hint: 'fix the pattern (JavaScript syntax)' });
-        }
+        const re = compileRegex(arg);
+        if (!re.ok) out.push({ path: p, message: re.message, hint: re.hint });
       }
     } else if (op === '$elemMatch') {
       if (!isPlainObject(arg)) out.push({ path: p, message: '$elemMatch needs a condition', hint: 'write $elemMatch: { $gt: 3 } or a field condition' });
