@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { attributeLimitProblem } from './attribute-limits.js';
 
 /** Largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -73,9 +74,22 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** A 400 when attributes exceed the documented limits (core/attribute-limits.ts), else undefined. */
+export function attributeLimitError(attributes: Record<string, unknown>, field = 'attributes', code = 'attributes_too_large'): HttpError | undefined {
+  const why = attributeLimitProblem(attributes, field);
+  return why ? new HttpError(400, code, `${why} (see "Limits at the edge" in docs/runtime.md)`) : undefined;
+}
+
+/** Throw attributeLimitError's 400, if any. */
+export function checkAttributeLimits(attributes: Record<string, unknown>, field = 'attributes'): void {
+  const e = attributeLimitError(attributes, field);
+  if (e) throw e;
+}
+
 /** Query string to attributes: every parameter a string (repeated ones a list), except the reserved ones. */
 export function queryAttributes(query: string, reserved: ReadonlySet<string>): { attributes: Record<string, unknown>; params: Record<string, string> } {
-  const attributes: Record<string, unknown> = {};
+  // No prototype: a parameter named __proto__ is an attribute like any other, never the object's prototype.
+  const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const params: Record<string, string> = {};
   if (!query) return { attributes, params };
   for (const [k, v] of new URLSearchParams(query)) {
@@ -86,6 +100,7 @@ export function queryAttributes(query: string, reserved: ReadonlySet<string>): {
     const prev = attributes[k];
     attributes[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
+  checkAttributeLimits(attributes, 'query');
   return { attributes, params };
 }
 

@@ -1,3 +1,4 @@
+import { attributeLimitProblem } from '../../core/attribute-limits.js';
 import { parseDuration } from '../../core/gates/duration.js';
 import { HttpError, isObject } from '../../core/http.js';
 import type { JsonObject } from '../../core/types.js';
@@ -135,6 +136,9 @@ export function validateEvent(raw: unknown, nowMs: number, opts: ValidateOptions
     return fail('invalid_attributes', '"attributes" is missing: send the same attributes as to /v1/assign (e.g. {"user_id":"u1"}), which link the event to a unit');
   }
   if (!isObject(attributes)) return fail('invalid_attributes', `"attributes" must be an object such as {"user_id":"u1"}; got ${Array.isArray(attributes) ? 'an array' : `a ${typeof attributes}`}`);
+  // The same limits as /v1/assign: these attributes are matched against targeting later.
+  const tooLarge = attributeLimitProblem(attributes);
+  if (tooLarge) return fail('invalid_attributes', `"attributes" exceed a limit: ${tooLarge}`);
   const badAttr = notJson(attributes, 'attributes', 0);
   if (badAttr) return fail('invalid_attributes', `"attributes" must hold JSON values only: ${badAttr}`);
 

@@ -6,7 +6,7 @@ import { contextAttributes, flagMetadata, openFeatureReason } from './openfeatur
 import { fnv1a32 } from '../../engine/assignment/hash.js';
 import { canonicalJson } from '../../core/hash.js';
 import type { JsonObject } from '../../core/types.js';
-import { decodeSegment, HttpError, isObject, queryAttributes, readJson, sendError, sendJson } from '../../core/http.js';
+import { attributeLimitError, checkAttributeLimits, decodeSegment, HttpError, isObject, queryAttributes, readJson, sendError, sendJson } from '../../core/http.js';
 import type { KindRoute, RouteContext } from '../routes.js';
 
 const RESERVED = new Set(['log']);
@@ -39,6 +39,7 @@ export async function postAssign(ctx: RouteContext, req: IncomingMessage, res: S
   if (!isObject(body)) throw new HttpError(400, 'invalid_body', 'request body must be a JSON object with "attributes"');
   const attributes = body.attributes === undefined ? {} : body.attributes;
   if (!isObject(attributes)) throw new HttpError(400, 'invalid_field', '"attributes" must be an object of request attributes');
+  checkAttributeLimits(attributes);
   if (body.experiments !== undefined && (!Array.isArray(body.experiments) || body.experiments.some((e) => typeof e !== 'string'))) {
     throw new HttpError(400, 'invalid_field', '"experiments" must be a list of experiment names');
   }
@@ -68,6 +69,8 @@ function ofrepContext(body: unknown, key: string | undefined): Record<string, un
   if (!isObject(body)) throw Object.assign(new HttpError(400, 'INVALID_CONTEXT', 'request body must be a JSON object'), { key });
   const context = body.context ?? {};
   if (!isObject(context)) throw Object.assign(new HttpError(400, 'INVALID_CONTEXT', '"context" must be an object'), { key });
+  const tooLarge = attributeLimitError(context, 'context', 'INVALID_CONTEXT');
+  if (tooLarge) throw Object.assign(tooLarge, { key });
   return context;
 }
 

@@ -3,7 +3,7 @@ import { promptRef } from '../experiment/kind.js';
 import { assignCompiled, unitValue } from '../../engine/assignment/assign.js';
 import { promptCatalog, PromptLookupError, type CompiledPrompt } from './catalog.js';
 import { VariableError } from '../../engine/prompts/variables.js';
-import { decodeSegment, HttpError, isObject, readJson, sendJson } from '../../core/http.js';
+import { checkAttributeLimits, decodeSegment, HttpError, isObject, readJson, sendJson } from '../../core/http.js';
 import type { KindRoute, RouteContext } from '../routes.js';
 
 function lookup<T>(fn: () => T): T {
@@ -49,6 +49,7 @@ export async function renderPromptRoute(ctx: RouteContext, req: IncomingMessage,
   if (!isObject(variables)) throw new HttpError(400, 'invalid_field', '"variables" must be an object');
   const attributes = body.attributes === undefined ? {} : body.attributes;
   if (!isObject(attributes)) throw new HttpError(400, 'invalid_field', '"attributes" must be an object of request attributes');
+  checkAttributeLimits(attributes);
   if (body.experiment !== undefined && typeof body.experiment !== 'string') throw new HttpError(400, 'invalid_field', '"experiment" must be an experiment name');
   if (body.log !== undefined && typeof body.log !== 'boolean') throw new HttpError(400, 'invalid_field', '"log" must be true or false');
   const snap = ctx.source.current;

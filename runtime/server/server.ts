@@ -18,7 +18,20 @@ export interface RuntimeServerOptions {
   /** More routes after the kinds' own (the admin routes of `labctl serve`). */
   routes?: readonly KindRoute[];
   log?: (line: string) => void;
+  /** Slow-client limits (docs/runtime.md, "Limits at the edge"); the defaults suit production. */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export interface ServerTimeouts {
+  /** Until the request's headers are complete (a slowloris client sends them a byte at a time). Default 10 s. */
+  headersMs: number;
+  /** Until the whole request, body included, has arrived; then 408. Default 30 s. */
+  requestMs: number;
+  /** How long an idle keep-alive connection stays open; above load balancers' 60 s. Default 65 s. */
+  keepAliveMs: number;
+}
+
+const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000 };
 
 /** The routes every runtime has besides the kinds': liveness, readiness and Prometheus metrics. */
 function systemRoutes(metrics: RuntimeMetrics): KindRoute[] {
@@ -98,7 +111,17 @@ export class RuntimeServer {
       () => opts.exposures,
     );
     this.router = new Router([...(opts.kinds ?? KINDS).flatMap((k) => k.routes ?? []), ...systemRoutes(this.metrics), ...(opts.routes ?? [])]);
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
+    const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.server = createServer(
+      {
+        keepAliveTimeout: t.keepAliveMs,
+        headersTimeout: t.headersMs,
+        requestTimeout: t.requestMs,
+        // Node checks the two timeouts above only this often (30 s by default).
+        connectionsCheckingInterval: Math.min(1000, t.headersMs),
+      },
+      (req, res) => this.handle(req, res),
+    );
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

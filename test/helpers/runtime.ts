@@ -1,6 +1,8 @@
 // An in-process runtime (the routes `labctl serve` mounts for assignment, prompts, events and
 // results) on an open database, for tests that drive the whole loop over real HTTP.
 import type { Database } from '../../core/db.js';
+import type { Snapshot } from '../../engine/assignment/snapshot.js';
+import type { SnapshotHealth } from '../../kinds/routes.js';
 import { eventRoutes } from '../../runtime/events/routes.js';
 import { ExposureWriter } from '../../runtime/exposures/writer.js';
 import { LiveSnapshot } from '../../runtime/live/live.js';
@@ -25,4 +27,14 @@ export async function withRuntime<T>(db: Database, fn: (rt: InProcessRuntime) =>
     await exposures.close();
     await live.close();
   }
+}
+
+/** A SnapshotSource that never changes (for RuntimeServer without a database). */
+export function staticSource(snap: Snapshot): { current: Snapshot; health(): SnapshotHealth } {
+  return {
+    current: snap,
+    health() {
+      return { status: 'ready', revision: this.current.revision, ageSeconds: 0, lastError: null, reloads: 0 };
+    },
+  };
 }

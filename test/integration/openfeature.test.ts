@@ -13,11 +13,12 @@ import { readSpecDir, SpecLoader } from '../../reconciler/load/index.js';
 import { migrate, openDatabase, type Database } from '../../adapters/db/index.js';
 import { assign } from '../../engine/assignment/assign.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
-import { LiveSnapshot, type LiveHealth } from '../../runtime/live/live.js';
+import { LiveSnapshot } from '../../runtime/live/live.js';
 import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { LabctlProvider } from '../../runtime/openfeature/index.js';
 import { RuntimeServer } from '../../runtime/server/server.js';
 import { assertFreshBuild } from '../helpers/build.js';
+import { staticSource } from '../helpers/runtime.js';
 import { SAMPLES, waitFor } from '../helpers/engines.js';
 import { currentProcess } from '../../cli/host.js';
 
@@ -72,16 +73,6 @@ function unitWithOtherVariant(snap: Snapshot, experiment: string, not: string, a
     if (a.inExperiment && a.variant !== theirs) return `other-${i}`;
   }
   throw new Error('no such unit');
-}
-
-/** A SnapshotSource that never changes (for RuntimeServer without a database). */
-function staticSource(snap: Snapshot): { current: Snapshot; health(): LiveHealth } {
-  return {
-    current: snap,
-    health() {
-      return { status: 'ready', revision: this.current.revision, ageSeconds: 0, lastError: null, reloads: 0 };
-    },
-  };
 }
 
 type Kind = 'boolean' | 'string' | 'number' | 'object';

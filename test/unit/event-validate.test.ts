@@ -95,6 +95,13 @@ describe('validateEvent', () => {
     expect(codeOf({ ...good, attributes: nested(MAX_JSON_DEPTH + 1) as object })).toBe('invalid_attributes');
   });
 
+  it('attributes have the same size limits as /v1/assign (docs/runtime.md): invalid_attributes', () => {
+    expect(codeOf({ ...good, attributes: { user_id: 'u'.repeat(8192) } })).toBe('ok');
+    expect(messageOf({ ...good, attributes: { user_id: 'u'.repeat(8193) } })).toContain('attributes.user_id is 8193 characters; the limit is 8192');
+    expect(codeOf({ ...good, attributes: { user_id: 'u1', tags: Array.from({ length: 1000 }, () => 't') } })).toBe('ok');
+    expect(messageOf({ ...good, attributes: { user_id: 'u1', tags: Array.from({ length: 1001 }, () => 't') } })).toContain('attributes.tags has 1001 elements');
+  });
+
   it('value must be a finite number: invalid_value', () => {
     for (const value of ['42', true, [1], { v: 1 }, Number.NaN, Infinity, -Infinity]) expect(codeOf({ ...good, value })).toBe('invalid_value');
     expect(messageOf({ ...good, value: '42' })).toContain('"value" must be a finite number');
