@@ -110,16 +110,17 @@ export class ExposureWriter implements ExposureSink {
   }
 
   // Rows are inserted in key order: replicas writing overlapping keys then lock them in the same
-  // order and cannot deadlock each other.
+  // order and cannot deadlock each other. The batch is sent as it is buffered (its `at` in epoch
+  // milliseconds, converted by the database): formatting a date per row in JavaScript doubled the
+  // CPU the runtime spent per exposure.
   private async write(batch: Exposure[]): Promise<void> {
-    const rows = batch.map((e) => ({ experiment: e.experiment, phase: e.phase, unit: e.unit, variant: e.variant, revision: e.revision, first_exposed_at: new Date(e.at).toISOString() }));
     await this.db.query(
       `INSERT INTO labctl.exposures (experiment, phase, unit, variant, revision, first_exposed_at)
-       SELECT experiment, phase, unit, variant, revision, first_exposed_at
-         FROM jsonb_to_recordset($1::jsonb) AS t(experiment text, phase integer, unit text, variant text, revision text, first_exposed_at timestamptz)
+       SELECT experiment, phase, unit, variant, revision, to_timestamp(at / 1000.0)
+         FROM jsonb_to_recordset($1::jsonb) AS t(experiment text, phase integer, unit text, variant text, revision text, at double precision)
         ORDER BY experiment, phase, unit
        ON CONFLICT (experiment, phase, unit) DO NOTHING`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(batch)],
     );
   }
 

@@ -1,25 +1,20 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { RequestCounter, RequestHistogram, RequestStats } from './request-stats.js';
 import type { ExposureWriter } from '../exposures/writer.js';
 import type { LiveSnapshot } from '../live/live.js';
 
 /** Prometheus metrics of one runtime server, on its own registry (no process-global state). */
 export class RuntimeMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'status'>;
-  private readonly latency: Histogram<'route'>;
-  private readonly latencyByRoute = new Map<string, ReturnType<Histogram<'route'>['labels']>>();
-  private readonly requestsByKey = new Map<string, ReturnType<Counter<'route' | 'status'>['labels']>>();
+  private readonly stats = new RequestStats([0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
 
   constructor(live: () => LiveSnapshot | undefined, exposures: () => ExposureWriter | undefined) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'labctl_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
-    this.latency = new Histogram({
-      name: 'labctl_http_request_duration_seconds',
-      help: 'HTTP request latency by route',
-      labelNames: ['route'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
-    });
+    new RequestCounter({ name: 'labctl_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers }, this.stats);
+    new RequestHistogram(
+      { name: 'labctl_http_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route'], buckets: [...this.stats.bounds], registers },
+      this.stats,
+    );
     new Gauge({
       name: 'labctl_snapshot_age_seconds',
       help: 'Seconds since the served snapshot was last confirmed against the database',
@@ -79,14 +74,8 @@ export class RuntimeMetrics {
     });
   }
 
-  /** Record one request; label children are cached so the hot path does no label lookup. */
+  /** Record one request (plain counters; prom-client reads them when scraped). */
   observe(route: string, status: number, seconds: number): void {
-    let h = this.latencyByRoute.get(route);
-    if (!h) this.latencyByRoute.set(route, (h = this.latency.labels(route)));
-    h.observe(seconds);
-    const key = `${route} ${status}`;
-    let c = this.requestsByKey.get(key);
-    if (!c) this.requestsByKey.set(key, (c = this.requests.labels(route, String(status))));
-    c.inc();
+    this.stats.observe(route, status, seconds);
   }
 }

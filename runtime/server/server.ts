@@ -128,8 +128,9 @@ export class RuntimeServer {
     const started = performance.now();
     this.inFlight++;
     let route = 'other';
-    res.on('finish', () => this.metrics.observe(route, res.statusCode, (performance.now() - started) / 1000));
-    res.on('close', () => {
+    // One listener per request: 'close' follows 'finish', and only finished responses are counted.
+    res.once('close', () => {
+      if (res.writableFinished) this.metrics.observe(route, res.statusCode, (performance.now() - started) / 1000);
       this.inFlight--;
       if (this.inFlight === 0) this.drained?.();
     });

@@ -166,8 +166,12 @@ describe('labctl serve over HTTP (spawned, PGlite)', () => {
     expectError(await post('/v1/assign', big), 413);
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     expectError(await raw(base, 'POST', '/v1/assign', { body: ['{"attributes":{}', ...Array.from({ length: 20 }, () => chunk), '}'], headers: { 'content-type': 'application/json' } }), 413);
-    // Just under the limit is fine.
-    const fits = JSON.stringify({ attributes: { user_id: 'u1', pad: 'x'.repeat(MAX_BODY_BYTES - 100) } });
+    // Just under the limit is fine (in strings within the attribute limits of docs/runtime.md).
+    const pad: Record<string, string> = { user_id: 'u1' };
+    for (let i = 0; JSON.stringify({ attributes: pad }).length + 4110 <= MAX_BODY_BYTES - 100; i++) pad[`p${i}`] = 'x'.repeat(4096);
+    pad.last = 'x'.repeat(MAX_BODY_BYTES - 100 - JSON.stringify({ attributes: { ...pad, last: '' } }).length);
+    const fits = JSON.stringify({ attributes: pad });
+    expect(fits.length).toBe(MAX_BODY_BYTES - 100);
     expect((await post('/v1/assign', fits)).status).toBe(200);
 
     const unknown = await raw(base, 'GET', '/v1/assign/no-such-experiment?user_id=u1');
