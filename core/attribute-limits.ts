@@ -14,31 +14,46 @@ export const ATTRIBUTE_LIMITS = {
   maxValues: 10_000,
 } as const;
 
-/** Why the attributes exceed a limit (naming the path), or undefined. Walks iteratively: depth is bounded by the check, not the stack. */
+const L = ATTRIBUTE_LIMITS;
+
+/**
+ * Why the attributes exceed a limit (naming the path), or undefined. Runs on every request, so the
+ * walk allocates nothing until it has something to report; recursion stops at maxDepth, so a
+ * deeply nested body cannot exhaust the stack.
+ */
 export function attributeLimitProblem(attributes: Record<string, unknown>, name = 'attributes'): string | undefined {
-  const L = ATTRIBUTE_LIMITS;
-  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: attributes, path: name, depth: 1 }];
-  let values = 0;
-  while (stack.length > 0) {
-    const { v, path, depth } = stack.pop()!;
-    if (++values > L.maxValues) return `${name} hold more than ${L.maxValues} values`;
-    if (typeof v === 'string') {
-      if (v.length > L.maxStringLength) return `${path} is ${v.length} characters; the limit is ${L.maxStringLength}`;
-      continue;
+  const path: Array<string | number> = [];
+  const state = { values: 0 };
+  const why = walk(attributes, 1, path, state);
+  if (!why) return undefined;
+  if (why === 'values') return `${name} hold more than ${L.maxValues} values`;
+  const at = name + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+  return why.replace('@', at);
+}
+
+/** A problem template ('@' stands for the path, left in `path`), or undefined. */
+function walk(v: unknown, depth: number, path: Array<string | number>, state: { values: number }): string | undefined {
+  if (++state.values > L.maxValues) return 'values';
+  if (typeof v === 'string') return v.length > L.maxStringLength ? `@ is ${v.length} characters; the limit is ${L.maxStringLength}` : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth > L.maxDepth) return `@ is nested deeper than ${L.maxDepth} levels`;
+  if (Array.isArray(v)) {
+    if (v.length > L.maxArrayLength) return `@ has ${v.length} elements; the limit is ${L.maxArrayLength}`;
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      const why = walk(v[i], depth + 1, path, state);
+      if (why) return why;
+      path.pop();
     }
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > L.maxDepth) return `${path} is nested deeper than ${L.maxDepth} levels`;
-    if (Array.isArray(v)) {
-      if (v.length > L.maxArrayLength) return `${path} has ${v.length} elements; the limit is ${L.maxArrayLength}`;
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
-      continue;
-    }
-    const keys = Object.keys(v);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i]!;
-      if (k.length > L.maxStringLength) return `a key of ${path} is ${k.length} characters; the limit is ${L.maxStringLength}`;
-      stack.push({ v: (v as Record<string, unknown>)[k], path: `${path}.${k}`, depth: depth + 1 });
-    }
+    return undefined;
+  }
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (k.length > L.maxStringLength) return `a key of @ is ${k.length} characters; the limit is ${L.maxStringLength}`;
+    path.push(k);
+    const why = walk((v as Record<string, unknown>)[k], depth + 1, path, state);
+    if (why) return why;
+    path.pop();
   }
   return undefined;
 }

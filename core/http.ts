@@ -88,13 +88,19 @@ export function checkAttributeLimits(attributes: Record<string, unknown>, field 
 
 /** Query string to attributes: every parameter a string (repeated ones a list), except the reserved ones. */
 export function queryAttributes(query: string, reserved: ReadonlySet<string>): { attributes: Record<string, unknown>; params: Record<string, string> } {
-  // No prototype: a parameter named __proto__ is an attribute like any other, never the object's prototype.
-  const attributes: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const attributes: Record<string, unknown> = {};
   const params: Record<string, string> = {};
   if (!query) return { attributes, params };
   for (const [k, v] of new URLSearchParams(query)) {
     if (reserved.has(k)) {
       params[k] = v;
+      continue;
+    }
+    if (k === '__proto__') {
+      // An attribute like any other, as JSON.parse makes it, never the object's prototype. (A
+      // prototype-less object would do it too, but is a dictionary: slower on every request.)
+      const own = Object.prototype.hasOwnProperty.call(attributes, k) ? attributes[k] : undefined;
+      Object.defineProperty(attributes, k, { value: own === undefined ? v : Array.isArray(own) ? [...own, v] : [own, v], enumerable: true, writable: true, configurable: true });
       continue;
     }
     const prev = attributes[k];
