@@ -195,11 +195,14 @@ export async function runtimeBench(ctx) {
   t(`in-process ≥ 5× the GrowthBook SDK (its fastest API here: ${gbBestKey})`, `${(lab / gbBest).toFixed(1)}× (${fmt(gbBest)}/s)`, lab / gbBest >= 5);
   const g = out.http['serve-get'];
   const bg = out.http['bare-get'];
-  const cpuRatio = bg.serverCpuUsPerRequest / g.serverCpuUsPerRequest;
+  // Server CPU per request, which the load generator (sharing the cores) cannot cap the way it caps
+  // throughput: the median over rounds of bare µs / labctl µs, each round against the bare run just before.
+  const cpuRatio = median(g.rounds.map((r, i) => bg.rounds[i].serverCpuUsPerRequest / r.serverCpuUsPerRequest));
+  out.http.cpuOfBare = cpuRatio;
   t(
-    `HTTP \`GET /v1/assign/{experiment}\` ≥ 70% of a bare node:http server (${o.connections} connections, exposures logged; median of ${o.httpRounds} interleaved rounds)`,
-    `${(g.ofBare * 100).toFixed(0)}% (${fmt(g.rps)} vs ${fmt(bg.rps)} req/s); CPU-bound estimate ${(cpuRatio * 100).toFixed(0)}% (${g.serverCpuUsPerRequest.toFixed(0)} vs ${bg.serverCpuUsPerRequest.toFixed(0)} µs of server CPU per request)`,
-    g.ofBare >= 0.7,
+    `HTTP \`GET /v1/assign/{experiment}\` ≥ 80% of a bare node:http server in server CPU per request (${o.connections} connections, exposures logged; median of ${o.httpRounds} interleaved rounds)`,
+    `${(cpuRatio * 100).toFixed(0)}% (${g.serverCpuUsPerRequest.toFixed(1)} vs ${bg.serverCpuUsPerRequest.toFixed(1)} µs of server CPU per request); throughput ${(g.ofBare * 100).toFixed(0)}% (${fmt(g.rps)} vs ${fmt(bg.rps)} req/s)`,
+    cpuRatio >= 0.8,
   );
   t(`HTTP \`GET /v1/assign/{experiment}\` p99 ≤ 10 ms (${o.connections} connections, exposures logged; worst of ${o.httpRounds} rounds)`, `${g.latencyMs.p99Worst} ms`, g.latencyMs.p99Worst <= 10);
   return out;
