@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readSpecDir, SpecLoader, type DesiredState } from '../reconciler/load/index.js';
+import { SPEC_FOLDERS } from '../adapters/files/spec-files.js';
 import { migrate } from '../adapters/db/migrate.js';
 import { maintainEventStorage, type EventStorageReport } from '../adapters/events/retention.js';
 import { parseRetention } from '../engine/events/validate.js';
@@ -21,6 +22,14 @@ export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir
     throw new CliError(`spec directory ${dir ?? '.'} ${st ? 'is not a directory' : 'does not exist'} (${abs})`, 'pass --dir a directory of YAML specs');
   }
   const state = new SpecLoader().load(await readSpecDir(abs));
+  const ignored = state.ignored ?? [];
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 3).join(', ') + (ignored.length > 3 ? ', …' : '');
+    io.stderr.write(`note: ${ignored.length} YAML file${ignored.length === 1 ? '' : 's'} without a labctl kind ignored (${shown}); add kind: to a file meant as a spec, or keep specs in ${SPEC_FOLDERS.map((f) => `${f}/`).join(', ')}\n`);
+  }
+  if (state.files === 0) {
+    io.stderr.write(`warning: no spec files found in ${dir ?? '.'} (${abs}): nothing to validate, plan or apply\n  hint: pass --dir the folder that holds your specs (validate --strict makes this an error)\n`);
+  }
   return { dir: abs, state };
 }
 

@@ -29,9 +29,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('validate')
-    .description('check every spec under --dir; exit 0 valid, 1 invalid')
+    .description('check every spec under --dir (its experiments/, prompts/, flows/, models/, evaluations/, dashboards/ and metrics/ folders when it has any); exit 0 valid, 1 invalid')
     .option('--dir <dir>', 'directory of specs', undefined)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--strict', 'fail (exit 1) when no spec file is found, e.g. a mistyped --dir in CI')
     .action((o) => run(() => validateCommand(io, o))());
 
   program

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { isSpecFilePath, parseIgnore } from '../files/spec-files.js';
+import { isSpecFilePath, parseIgnore, specRoots } from '../files/spec-files.js';
 import type { SpecFile } from '../../core/types.js';
 
 /** A git ref that cannot be read (unknown ref, not a repository). */
@@ -82,8 +82,9 @@ export async function readSpecsAtRef(dir: string, ref: string): Promise<{ files:
   const shas = [...new Set([...(ignoreEntry ? [ignoreEntry.sha] : []), ...wanted.map((e) => e.sha)])];
   const blobs = shas.length ? await catBlobs(root, shas) : new Map<string, Buffer>();
   const ignore = ignoreEntry ? parseIgnore(blobs.get(ignoreEntry.sha)!.toString('utf8')) : [];
+  const roots = specRoots(wanted.map((e) => e.rel.split('/')).filter((p) => p.length > 1).map((p) => p[0]!));
   const files = wanted
-    .filter((e) => isSpecFilePath(e.rel, ignore))
+    .filter((e) => isSpecFilePath(e.rel, ignore, roots))
     .sort((a, b) => (a.rel < b.rel ? -1 : 1))
     .map((e) => ({ path: e.rel, bytes: blobs.get(e.sha) }));
   return { files, commit };

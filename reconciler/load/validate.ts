@@ -4,6 +4,7 @@ import type { KindDef, RuleContext } from '../../kinds/types.js';
 import { locate } from './locate.js';
 import { problemToDiagnostic, toPointer } from '../../core/pointer.js';
 import { parseSpecFile, type ParsedDocument } from './parse.js';
+import { SPEC_FOLDERS } from '../../adapters/files/spec-files.js';
 import { describeValue, didYouMean, SchemaValidator } from './schema.js';
 
 export type { SpecFile } from '../../core/types.js';
@@ -13,7 +14,13 @@ import type { SpecFile } from '../../core/types.js';
 export interface DesiredState {
   resources: Resource[];
   diagnostics: Diagnostic[];
+  /** Spec files read (the ignored ones not counted). */
   files: number;
+  /**
+   * YAML files outside the conventional folders that are someone else's (no document has a
+   * `kind`, or only Kubernetes-style `apiVersion` documents of kinds labctl does not know).
+   */
+  ignored?: string[];
   /** Source range of a path inside a resource's document (for plan-time diagnostics). */
   locate(resource: Resource, path: ReadonlyArray<string | number>): SourceRange | undefined;
 }
@@ -37,6 +44,7 @@ export function ruleContext(resources: readonly Resource[]): RuleContext {
 /** Validates spec files into a desired state; create one per process and reuse it (schemas compile once). */
 export class SpecLoader {
   private readonly schemas: SchemaValidator;
+  private kindLine: RegExp | undefined;
 
   /** kinds: the kinds to accept, in apply order (default: every kind labctl knows). */
   constructor(private readonly kinds: readonly KindDef[] = KINDS) {
@@ -49,12 +57,17 @@ export class SpecLoader {
     const resources: Resource[] = [];
     const docs = new Map<Resource, ParsedDocument>();
     const seen = new Map<string, Resource>();
+    const ignored: string[] = [];
     for (const f of files) {
       if (f.bytes === undefined) {
         diagnostics.push({ severity: 'error', code: 'unreadable-file', summary: `cannot read file: ${f.error ?? 'unknown error'}`, hint: 'check the file exists and is readable, or remove it', range: { filename: f.path, start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } });
         continue;
       }
       const parsed = parseSpecFile(f.path, f.bytes);
+      if (this.isForeign(f.path, parsed, f.bytes)) {
+        ignored.push(f.path);
+        continue;
+      }
       diagnostics.push(...parsed.diagnostics);
       for (const pd of parsed.documents) {
         const r = this.resourceOf(pd, diagnostics);
@@ -85,7 +98,22 @@ export class SpecLoader {
       if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path, p.offset)));
       if (def.groupRules) for (const { resource, problem } of def.groupRules(ofKind, ctx)) diagnostics.push(problemToDiagnostic(problem, locateIn(resource, problem.path, problem.offset)));
     }
-    return { resources, diagnostics: sortDiagnostics(diagnostics), files: files.length, locate: locateIn };
+    return { resources, diagnostics: sortDiagnostics(diagnostics), files: files.length - ignored.length, ignored, locate: locateIn };
+  }
+
+  /**
+   * Whether a file is another tool's YAML (a compose file, a CI workflow, Helm values, a Kubernetes
+   * manifest) rather than a broken spec: outside the conventional folders, no document has a kind
+   * labctl knows and no line declares one. Inside them every YAML file is a spec, so a forgotten
+   * `kind` stays an error there.
+   */
+  private isForeign(path: string, parsed: { documents: ParsedDocument[]; diagnostics: Diagnostic[] }, bytes: Buffer): boolean {
+    if ((SPEC_FOLDERS as readonly string[]).includes(path.split('/')[0]!) && path.includes('/')) return false;
+    if (parsed.documents.length === 0 && parsed.diagnostics.every((d) => d.code === 'empty-file')) return false;
+    const known = (k: unknown) => typeof k === 'string' && this.kinds.some((d) => d.kind === k);
+    if (parsed.documents.some((d) => known(d.value.kind) || (d.value.kind !== undefined && d.value.apiVersion === undefined))) return false;
+    this.kindLine ??= new RegExp(`^kind:\\s*["']?(${this.kinds.map((k) => k.kind).join('|')})["']?\\s*(#.*)?$`, 'm');
+    return !this.kindLine.test(bytes.toString('utf8'));
   }
 
   private resourceOf(pd: ParsedDocument, out: Diagnostic[]): Resource | undefined {
