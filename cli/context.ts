@@ -58,7 +58,7 @@ export async function openResultsReader(io: CliIO, command: string): Promise<Dat
   const url = io.env.LABCTL_RESULTS_DATABASE_URL;
   if (!url) return undefined;
   if (!io.env.DATABASE_URL) throw new CliError('LABCTL_RESULTS_DATABASE_URL is set but DATABASE_URL is not', 'a results replica needs a PostgreSQL primary: set DATABASE_URL, or unset LABCTL_RESULTS_DATABASE_URL');
-  return openDatabase({ databaseUrl: url, cwd: io.cwd, applicationName: `labctl ${command} (results)`, host: currentProcess() });
+  return openDatabase({ databaseUrl: url, cwd: io.cwd, applicationName: `labctl ${command} (results)`, host: currentProcess(), variable: 'LABCTL_RESULTS_DATABASE_URL' });
 }
 
 /** Run fn with the results reader (undefined: the aggregate runs on the primary) and close it. */

@@ -11,6 +11,7 @@ import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { envHelp } from './env-vars.js';
 import { reportError } from './errors.js';
 import { EXIT, type CliIO } from './io.js';
 
@@ -25,7 +26,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run labctl --help for usage)');
+    .showHelpAfterError('(run labctl --help for usage)')
+    .addHelpText('after', envHelp());
 
   program
     .command('validate')
@@ -33,6 +35,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--dir <dir>', 'directory of specs', undefined)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--strict', 'fail (exit 1) when no spec file is found, e.g. a mistyped --dir in CI')
+    .addHelpText('after', envHelp('validate'))
     .action((o) => run(() => validateCommand(io, o))());
 
   program
@@ -44,6 +47,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .option('--prune', 'archive resources that are no longer in git')
     .option('--base <ref>', 'compare with the specs at a git ref instead of the database (pull requests)')
+    .addHelpText('after', envHelp('plan'))
     .action((o) => run(() => planCommand(io, o))());
 
   program
@@ -55,11 +59,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--allow-mass-archive', 'allow archiving all or more than half of a kind')
     .option('--lock-timeout <seconds>', 'how long to wait for a concurrent apply', '30')
     .option('--resume', 'only run the MLflow steps an earlier apply left pending (after a crash or an MLflow outage)')
+    .addHelpText('after', envHelp('apply'))
     .action((file, o) => run(() => applyCommand(io, file, o))());
 
   program
     .command('migrate')
     .description('create or upgrade the state store schema')
+    .addHelpText('after', envHelp('migrate'))
     .action(() => run(() => migrateCommand(io))());
 
   program
@@ -67,6 +73,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('applied revision, last run, counts per kind, drift, watchers, experiment decisions')
     .option('--json', 'machine-readable output')
     .option('--detailed-exitcode', 'exit 2 when an experiment decision asks for action (ship, stop, inconclusive)')
+    .addHelpText('after', envHelp('status'))
     .action((o) => run(() => statusCommand(io, o))());
 
   program
@@ -74,6 +81,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description("an experiment's result: units, SRM, lift per metric and variant, the decision")
     .argument('<experiment>', 'experiment name')
     .option('--format <format>', 'text, json or markdown', 'text')
+    .addHelpText('after', envHelp('report'))
     .action((name, o) => run(() => reportCommand(io, name, o))());
 
   const events = program.command('events').description('the events experiments are measured by (sending them: docs/routes/event-logging-route.md)');
@@ -83,6 +91,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .argument('<file>', 'FILE.jsonl (one event object per line) or FILE.csv (a header row)')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['jsonl', 'csv']))
     .option('--json', 'machine-readable summary')
+    .addHelpText('after', envHelp('events import'))
     .action((file, o) => run(() => eventsImportCommand(io, file, o))());
 
   const models = program.command('models').description('models and promotions managed in MLflow');
@@ -93,6 +102,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--alias <alias>', 'only moves of this alias')
     .option('--limit <n>', 'at most this many moves', '100')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', envHelp('models history'))
     .action((name, o) => run(() => modelsHistoryCommand(io, name, o))());
 
   program
@@ -103,6 +113,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--attributes <json>', 'request attributes as a JSON object')
     .option('--dir <dir>', 'directory of specs')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', envHelp('assign'))
     .action((name, o) => run(() => assignCommand(io, name, o))());
 
   program
@@ -110,6 +121,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .description('serve assignments from the applied state (HTTP, see docs/runtime.md)')
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .addHelpText('after', envHelp('serve'))
     .action((o) => run(() => serveCommand(io, o))());
 
   program
@@ -123,6 +135,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--host <host>', 'interface for --port', '127.0.0.1')
     .option('--prune', 'archive resources that leave the source (the mass-archive guard still applies)')
     .option('--resync <duration>', 'also reconcile this often without a change, restoring hand edits (0 to disable)', '10m')
+    .addHelpText('after', envHelp('watch'))
     .action((o) => run(() => watchCommand(io, o))());
 
   program
@@ -131,6 +144,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--dir <dir>', 'directory of specs')
     .option('--port <port>', 'TCP port', '8080')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .addHelpText('after', envHelp('up'))
     .action((o) => run(() => upCommand(io, o))());
 
   try {

@@ -12,10 +12,12 @@ export interface OpenOptions {
   applicationName?: string;
   /** The opening process (for the embedded database's lock file). */
   host: HostProcess;
+  /** The environment variable databaseUrl came from, for messages (default DATABASE_URL). */
+  variable?: string;
 }
 
 /** The one place that picks the state store: DATABASE_URL, else embedded PGlite at .labctl/db. */
 export function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.applicationName);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.applicationName, opts.variable);
   return openPglite(join(opts.cwd, '.labctl', 'db'), opts.host, opts.applicationName);
 }
