@@ -139,6 +139,8 @@ export interface Plan {
   base_ref?: string;
   created_at: string;
   git_sha: string;
+  /** The spec files differed from git_sha when the plan was made (uncommitted edits); absent: clean. */
+  git_dirty?: boolean;
   prune: boolean;
   summary: PlanSummary;
   changes: Change[];

@@ -1,15 +1,37 @@
+import { readdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { relative, sep } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { isSpecFilePath, readIgnore, specRoots } from '../files/spec-files.js';
 
-/** HEAD commit of the repository containing dir, or `unknown` outside a repository. */
-export async function resolveGitSha(dir: string): Promise<string> {
+/**
+ * HEAD and whether the spec files labctl reads under dir differ from it: modified, staged, deleted
+ * or untracked files that discovery would read (the conventional folders, YAML, not ignored by
+ * .labctlignore or .gitignore). A changed README or a new script elsewhere leaves the apply clean.
+ */
+export async function resolveGitProvenance(dir: string): Promise<{ sha: string; dirty: boolean }> {
   try {
     const git = simpleGit({ baseDir: dir });
-    if (!(await git.checkIsRepo())) return 'unknown';
-    return (await git.revparse(['HEAD'])).trim();
+    if (!(await git.checkIsRepo())) return { sha: 'unknown', dirty: false };
+    // -z: NUL-separated entries with paths relative to the repository root (porcelain ignores
+    // status.relativePaths); a rename's old path follows as an entry of its own.
+    const [sha, prefix, status, ignore, top] = await Promise.all([
+      git.revparse(['HEAD']),
+      git.revparse(['--show-prefix']),
+      git.raw(['status', '--porcelain', '-z', '--untracked-files=all', '--', '.']),
+      readIgnore(dir),
+      readdir(dir, { withFileTypes: true }),
+    ]);
+    const under = prefix.trim();
+    const roots = specRoots(top.filter((e) => e.isDirectory()).map((e) => e.name));
+    const paths = status
+      .split('\0')
+      .map((e) => (/^[ MADRCU?!]{2} /.test(e) ? e.slice(3) : e))
+      .filter((p) => p !== '' && p.startsWith(under))
+      .map((p) => p.slice(under.length));
+    return { sha: sha.trim(), dirty: paths.some((p) => p === '.labctlignore' || isSpecFilePath(p, ignore, roots)) };
   } catch {
-    return 'unknown';
+    return { sha: 'unknown', dirty: false };
   }
 }
 

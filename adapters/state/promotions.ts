@@ -13,6 +13,8 @@ export interface PromotionRecord {
   reason: AliasReason;
   gates: GateResult[];
   gitSha: string;
+  /** The apply that journaled this move ran from uncommitted spec edits. */
+  gitDirty: boolean;
   actor: string;
   runId: string;
   /** pending: journaled, MLflow not yet changed; done: set and verified; failed: MLflow refused it. */
@@ -34,14 +36,17 @@ export async function readPromotionHistory(q: Queryable, model: string, opts: { 
     reason: AliasReason;
     gates: GateResult[] | string;
     git_sha: string;
+    git_dirty: boolean | null;
     actor: string;
     run_id: string;
     status: PromotionRecord['status'];
     planned_at: Date;
     completed_at: Date | null;
   }>(
-    `SELECT id::text AS id, model, mlflow_name, alias, from_version, to_version, policy, reason, gates, git_sha, actor, run_id::text AS run_id, status, planned_at, completed_at
-       FROM labctl.promotions WHERE model = $1 AND ($2::text IS NULL OR alias = $2) ORDER BY id DESC LIMIT $3`,
+    `SELECT p.id::text AS id, p.model, p.mlflow_name, p.alias, p.from_version, p.to_version, p.policy, p.reason, p.gates, p.git_sha, r.git_dirty,
+            p.actor, p.run_id::text AS run_id, p.status, p.planned_at, p.completed_at
+       FROM labctl.promotions p LEFT JOIN labctl.runs r ON r.id = p.run_id
+      WHERE p.model = $1 AND ($2::text IS NULL OR p.alias = $2) ORDER BY p.id DESC LIMIT $3`,
     [model, opts.alias ?? null, opts.limit ?? 100],
   );
   return rows.map((r) => ({
@@ -55,6 +60,7 @@ export async function readPromotionHistory(q: Queryable, model: string, opts: { 
     reason: r.reason,
     gates: typeof r.gates === 'string' ? (JSON.parse(r.gates) as GateResult[]) : r.gates,
     gitSha: r.git_sha,
+    gitDirty: r.git_dirty ?? false,
     actor: r.actor,
     runId: r.run_id,
     status: r.status,
@@ -78,7 +84,7 @@ export function renderHistoryText(model: string, records: readonly PromotionReco
     const what = r.reason === 'promotion' ? `promoted version ${r.to} to ${r.alias}` : r.reason === 'restore' ? `restored ${r.alias} to version ${r.to}` : `pinned ${r.alias} to version ${r.to}`;
     const state = r.status === 'done' ? '' : ` [${r.status}]`;
     lines.push(`${when}  ${what}${r.from !== null ? ` (was version ${r.from})` : ' (was not set)'}${state}`);
-    lines.push(`    ${r.policy ? `policy ${r.policy}, ` : ''}by ${r.actor}, git ${r.gitSha.slice(0, 12)}, run #${r.runId}`);
+    lines.push(`    ${r.policy ? `policy ${r.policy}, ` : ''}by ${r.actor}, git ${r.gitSha.slice(0, 12)}${r.gitDirty ? ' + uncommitted changes' : ''}, run #${r.runId}`);
     for (const g of r.gates) lines.push(`    ${g.skipped ? '–' : g.passed ? '✓' : '✗'} ${g.text}`);
   }
   return lines.join('\n') + '\n';

@@ -83,12 +83,12 @@ function auditPlan(plan: Plan | undefined): string | null {
 }
 
 /** Append a row to the audit trail; returns its id. */
-export async function recordRun(q: Queryable, r: { actor: string; gitSha: string; outcome: RunOutcome; plan?: Plan; error?: string }): Promise<string> {
+export async function recordRun(q: Queryable, r: { actor: string; gitSha: string; gitDirty?: boolean; outcome: RunOutcome; plan?: Plan; error?: string }): Promise<string> {
   const s = r.plan?.summary;
   const rows = await q.query<{ id: string }>(
-    `INSERT INTO labctl.runs (actor, git_sha, revision, outcome, added, changed, archived, error, plan, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, now()) RETURNING id::text AS id`,
-    [r.actor, r.gitSha, r.plan?.revision ?? null, r.outcome, s?.add ?? 0, s?.change ?? 0, s?.archive ?? 0, r.error ?? null, auditPlan(r.plan)],
+    `INSERT INTO labctl.runs (actor, git_sha, git_dirty, revision, outcome, added, changed, archived, error, plan, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, now()) RETURNING id::text AS id`,
+    [r.actor, r.gitSha, r.gitDirty ?? false, r.plan?.revision ?? null, r.outcome, s?.add ?? 0, s?.change ?? 0, s?.archive ?? 0, r.error ?? null, auditPlan(r.plan)],
   );
   return rows[0]!.id;
 }
@@ -105,18 +105,24 @@ export async function setAppliedRevision(q: Queryable, revision: string, gitSha:
 export interface StatusReport {
   revision: string | null;
   gitSha: string | null;
+  /** The applied specs differed from gitSha (an apply of uncommitted edits). */
+  gitDirty: boolean;
   appliedAt: string | null;
-  lastRun: { id: string; actor: string; outcome: string; startedAt: string; gitSha: string; error: string | null } | null;
+  lastRun: { id: string; actor: string; outcome: string; startedAt: string; gitSha: string; gitDirty: boolean; error: string | null } | null;
   counts: Array<{ kind: string; active: number; archived: number }>;
   drift: Array<{ kind: string; name: string }>;
 }
 
 /** What `labctl status` shows: applied revision, last run, counts per kind, drifted resources. */
 export async function readStatus(q: Queryable): Promise<StatusReport> {
-  const state = (await q.query<{ revision: string; git_sha: string; applied_at: Date }>('SELECT revision, git_sha, applied_at FROM labctl.state'))[0];
+  const state = (
+    await q.query<{ revision: string; git_sha: string; git_dirty: boolean | null; applied_at: Date }>(
+      'SELECT s.revision, s.git_sha, r.git_dirty, s.applied_at FROM labctl.state s LEFT JOIN labctl.runs r ON r.id = s.run_id',
+    )
+  )[0];
   const run = (
-    await q.query<{ id: string; actor: string; outcome: string; started_at: Date; git_sha: string; error: string | null }>(
-      'SELECT r.id::text AS id, r.actor, r.outcome, r.started_at, r.git_sha, r.error FROM labctl.runs r ORDER BY r.id DESC LIMIT 1',
+    await q.query<{ id: string; actor: string; outcome: string; started_at: Date; git_sha: string; git_dirty: boolean; error: string | null }>(
+      'SELECT r.id::text AS id, r.actor, r.outcome, r.started_at, r.git_sha, r.git_dirty, r.error FROM labctl.runs r ORDER BY r.id DESC LIMIT 1',
     )
   )[0];
   const actual = await readActualState(q);
@@ -130,8 +136,9 @@ export async function readStatus(q: Queryable): Promise<StatusReport> {
   return {
     revision: state?.revision ?? null,
     gitSha: state?.git_sha ?? null,
+    gitDirty: state?.git_dirty ?? false,
     appliedAt: state ? new Date(state.applied_at).toISOString() : null,
-    lastRun: run ? { id: run.id, actor: run.actor, outcome: run.outcome, startedAt: new Date(run.started_at).toISOString(), gitSha: run.git_sha, error: run.error } : null,
+    lastRun: run ? { id: run.id, actor: run.actor, outcome: run.outcome, startedAt: new Date(run.started_at).toISOString(), gitSha: run.git_sha, gitDirty: run.git_dirty, error: run.error } : null,
     counts: [...counts.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
     drift: actual.filter((a) => !a.archived && specHash(a.spec) !== a.recordedHash).map((a) => ({ kind: a.kind, name: a.name })),
   };

@@ -7,7 +7,7 @@ import type { ExecutionReport } from '../../reconciler/external/registry-steps.j
 import { InvalidPlanFileError } from '../../reconciler/apply/errors.js';
 import { mirrorReportLines, type MirrorReport } from '../../reconciler/external/prompt-mirror.js';
 import { mirrorTargetsAfter, runMirror } from '../../reconciler/external/executor.js';
-import { resolveActor, resolveGitSha } from '../../adapters/git/provenance.js';
+import { resolveActor, resolveGitProvenance } from '../../adapters/git/provenance.js';
 import type { Plan } from '../../core/types.js';
 import type { DesiredState } from '../../reconciler/load/index.js';
 import { renderDiagnosticsText } from '../../reconciler/render/diagnostics.js';
@@ -109,14 +109,16 @@ export async function applyCommand(io: CliIO, planFile: string | undefined, flag
   }
   // An unusable MLFLOW_TRACKING_URI is a configuration error: refuse before touching the database.
   const registry = registryFromEnv(io, '; nothing was applied');
-  const [headSha, actor] = await Promise.all([resolveGitSha(dir), resolveActor(io.env, dir)]);
-  // A saved plan records the commit it was made from; that is what gets applied.
-  const planSha = 'plan' in input ? (input.plan as { git_sha?: unknown } | null)?.git_sha : undefined;
-  const gitSha = typeof planSha === 'string' && planSha !== '' ? planSha : headSha;
+  const [head, actor] = await Promise.all([resolveGitProvenance(dir), resolveActor(io.env, dir)]);
+  // A saved plan records the commit it was made from (and whether its specs were uncommitted edits); that is what gets applied.
+  const saved = 'plan' in input ? (input.plan as { git_sha?: unknown; git_dirty?: unknown } | null) : undefined;
+  const fromPlan = typeof saved?.git_sha === 'string' && saved.git_sha !== '';
+  const gitSha = fromPlan ? (saved!.git_sha as string) : head.sha;
+  const gitDirty = fromPlan ? saved!.git_dirty === true : head.dirty;
   io.stderr.write(c.dim(`Applying as ${actor}…\n`));
   // The mirror runs after the commit: the database is applied whatever MLflow answers.
   const { result, targets, resumed, executed } = await withDatabase(io, 'apply', async (db) => {
-    const converged = await applyAndConverge(db, input, { prune: Boolean(flags.prune), gitSha, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive), registry });
+    const converged = await applyAndConverge(db, input, { prune: Boolean(flags.prune), gitSha, gitDirty, now: () => new Date(), locate, actor, lockTimeoutMs, allowMassArchive: Boolean(flags.allowMassArchive), registry });
     if (converged.registryPending) {
       printSteps(io, converged.resumed, 'earlier apply: ');
       if (converged.result) io.stdout.write(renderPlanText(converged.result.plan, { color }));

@@ -4,7 +4,7 @@ import { hasChanges } from '../../core/diff.js';
 import type { Plan } from '../../core/types.js';
 import { makePlan } from '../../reconciler/plan/pipeline.js';
 import { planMirrorLines } from '../../reconciler/external/prompt-mirror.js';
-import { repoPathPrefix, resolveGitSha } from '../../adapters/git/provenance.js';
+import { repoPathPrefix, resolveGitProvenance } from '../../adapters/git/provenance.js';
 import { GitRefError } from '../../reconciler/load/index.js';
 import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText } from '../../reconciler/render/diagnostics.js';
 import { renderPlanJson } from '../../reconciler/render/json.js';
@@ -42,8 +42,8 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
     io.stderr.write(renderDiagnosticsText(state.diagnostics, { color: useColor(io, 'stderr') }));
     throw new CliError('the specs are invalid; no plan was made', 'fix the errors above (labctl validate shows them too)');
   }
-  const gitSha = await resolveGitSha(dir);
-  const opts = { prune: Boolean(flags.prune), gitSha, now: () => new Date(), registry: registryFromEnv(io) };
+  const git = await resolveGitProvenance(dir);
+  const opts = { prune: Boolean(flags.prune), gitSha: git.sha, gitDirty: git.dirty, now: () => new Date(), registry: registryFromEnv(io) };
   let plan: Plan;
   if (flags.base) {
     try {

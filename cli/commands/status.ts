@@ -27,7 +27,7 @@ export async function statusCommand(io: CliIO, flags: { json?: boolean; detailed
   }
   const c = createColors(useColor(io));
   const lines = [`Database:  ${target}`];
-  lines.push(report.revision ? `Revision:  ${report.revision} (git ${report.gitSha?.slice(0, 12)}, applied ${report.appliedAt})` : 'Revision:  nothing applied yet');
+  lines.push(report.revision ? `Revision:  ${report.revision} (git ${report.gitSha?.slice(0, 12)}${report.gitDirty ? c.yellow(' + uncommitted changes') : ''}, applied ${report.appliedAt})` : 'Revision:  nothing applied yet');
   if (report.lastRun) {
     const r = report.lastRun;
     const outcome = r.outcome === 'applied' || r.outcome === 'no-op' ? c.green(r.outcome) : c.red(r.outcome);

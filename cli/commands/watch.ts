@@ -6,7 +6,7 @@ import { adminRoutes } from '../../runtime/server/admin.js';
 import { sendJson } from '../../core/http.js';
 import { Router } from '../../runtime/server/router.js';
 import { dispatch } from '../../runtime/server/server.js';
-import { resolveActor, resolveGitSha } from '../../adapters/git/provenance.js';
+import { resolveActor, resolveGitProvenance } from '../../adapters/git/provenance.js';
 import { renderDiagnosticsText } from '../../reconciler/render/diagnostics.js';
 import type { Database } from '../../core/db.js';
 import { GitSpecSource, defaultGitCacheDir, redactGitUrl } from '../../adapters/git/branch-source.js';
@@ -46,7 +46,8 @@ export async function startWatcher(io: CliIO, db: Database, source: WatchSource,
     db,
     source,
     actor: () => resolveActor(io.env, dir),
-    dirGitSha: () => resolveGitSha(dir),
+    dirGitSha: async () => (await resolveGitProvenance(dir)).sha,
+    dirGitDirty: async () => (await resolveGitProvenance(dir)).dirty,
     prune: opts.prune,
     resyncMs: opts.resyncMs,
     env: io.env,

@@ -158,13 +158,13 @@ export async function apply(db: Database, input: ApplyInput, opts: ApplyOptions)
       const aliasesMoved = aliases && declared ? await recordAliases(tx, aliases, declared) : false;
       if (aliasesMoved) await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, 'registry']);
       if (!hasChanges(plan)) {
-        const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, outcome: 'no-op', plan });
+        const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, gitDirty: opts.gitDirty, outcome: 'no-op', plan });
         return { outcome: 'no-op' as const, plan, runId };
       }
       await writeChanges(tx, plan.changes, { gitSha: opts.gitSha, actor: opts.actor }, opts.kinds);
       // A saved plan leaves untouched resources as they are now, which may differ from planning time.
       plan = { ...plan, revision: revisionAfter(actual, plan.changes) };
-      const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, outcome: 'applied', plan });
+      const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, gitDirty: opts.gitDirty, outcome: 'applied', plan });
       await setAppliedRevision(tx, plan.revision, opts.gitSha, runId);
       // MLflow has no transactions: its steps are journaled here and run after the commit.
       if (plan.registry) await writeJournal(tx, runId, plan.registry.steps, { gitSha: opts.gitSha, actor: opts.actor });
@@ -175,7 +175,7 @@ export async function apply(db: Database, input: ApplyInput, opts: ApplyOptions)
     return result;
   } catch (e) {
     // The transaction rolled back; leave an audit row of the attempt (best effort).
-    await recordRun(db, { actor: opts.actor, gitSha: opts.gitSha, outcome, plan, error: (e as Error).message }).catch(() => undefined);
+    await recordRun(db, { actor: opts.actor, gitSha: opts.gitSha, gitDirty: opts.gitDirty, outcome, plan, error: (e as Error).message }).catch(() => undefined);
     throw e;
   }
 }

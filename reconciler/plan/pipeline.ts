@@ -30,6 +30,8 @@ export interface PlanDesired {
 export interface PlanOptions {
   prune: boolean;
   gitSha: string;
+  /** The spec files differ from gitSha (uncommitted edits): recorded in the plan and the run. */
+  gitDirty?: boolean;
   now: () => Date;
   /** Plan Models and PromotionPolicies against MLflow (or report them skipped); absent: left out. */
   registry?: RegistryContext;
@@ -132,6 +134,7 @@ export function assemble(desired: PlanDesired, observation: Observation, opts: P
   plan.diagnostics = [...(desired.diagnostics ?? []), ...plan.diagnostics, ...registryProblems, ...planWarnings(plan, observation, opts)];
   if (observation.base) plan.base_ref = observation.base.ref;
   if (observation.decisions) plan.decisions = observation.decisions;
+  if (opts.gitDirty) plan.git_dirty = true;
   return { plan, actual: observation.actual, aliases: registry?.aliases };
 }
 

@@ -63,7 +63,7 @@ export function renderPlanMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (plan.registry) blocks.push('\n' + renderRegistryMarkdown(plan.registry));
   if (plan.decisions?.length) blocks.push('\n' + renderDecisionsMarkdown(plan.decisions));
   for (const c of shown) if (c.fields.length > 0 || c.reason || c.reassignment || c.detail) blocks.push(detailsOf(c));
-  const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}</sub>\n`;
+  const footer = `\n<sub>revision ${plan.revision} · ${plan.git_sha.slice(0, 12)}${plan.git_dirty ? ' + uncommitted changes' : ''}</sub>\n`;
   let out = summary;
   for (let i = 0; i < blocks.length; i++) {
     const rest = blocks.length - i;

@@ -34,6 +34,8 @@ export interface ReconcilerOptions {
   load: () => Promise<DesiredState & { revisionHint?: string }>;
   actor: () => Promise<string>;
   gitSha: () => Promise<string>;
+  /** Whether the specs differ from gitSha (a local directory with uncommitted edits). */
+  gitDirty?: () => Promise<boolean>;
   prune?: boolean;
   lockTimeoutMs?: number;
   debounceMs?: number;
@@ -121,7 +123,7 @@ export class Reconciler extends EventEmitter {
       this.status.lastAttemptedRevision = stateRevision(desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: specHash(r.spec) })));
       const errors = desired.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) throw new TerminalReconcileError(`specs are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); keeping the last applied state`, desired.diagnostics);
-      const [actor, gitSha] = await Promise.all([this.opts.actor(), this.opts.gitSha()]);
+      const [actor, gitSha, gitDirty] = await Promise.all([this.opts.actor(), this.opts.gitSha(), this.opts.gitDirty?.() ?? false]);
       let result: ApplyResult;
       /** MLflow could not be read or written: the database was applied without the registry; retry it. */
       let registryDown: Error | undefined;
@@ -129,6 +131,7 @@ export class Reconciler extends EventEmitter {
         applyAndConverge(this.opts.db, { desired: desired.resources, diagnostics: desired.diagnostics }, {
           prune: this.opts.prune ?? false,
           gitSha,
+          gitDirty,
           actor,
           now: () => new Date(),
           locate: desired.locate,

@@ -25,6 +25,8 @@ export interface WatcherOptions {
   actor: () => Promise<string>;
   /** Commit of a directory source (git HEAD or 'unknown'). */
   dirGitSha?: () => Promise<string>;
+  /** Whether a directory source's specs differ from that commit. */
+  dirGitDirty?: () => Promise<boolean>;
   debounceMs?: number;
   leaderRetryMs?: number;
   /** Archive resources that left the source (as apply --prune; the mass-archive guard still applies). */
@@ -66,6 +68,8 @@ export class Watcher extends EventEmitter {
       load: async () => loader.load(src.kind === 'dir' ? await readSpecDir(src.dir) : await src.git.files()),
       actor: opts.actor,
       gitSha: async () => (src.kind === 'git' ? (src.git.commit ?? 'unknown') : (opts.dirGitSha?.() ?? 'unknown')),
+      // A watched branch is always a clean commit.
+      gitDirty: async () => (src.kind === 'git' ? false : (opts.dirGitDirty?.() ?? false)),
       debounceMs: opts.debounceMs,
       log: opts.log,
       shouldRun: () => this.election.isLeader && !this.stopped,
