@@ -1,8 +1,15 @@
 import { createColors } from 'picocolors';
+import { enrolledExample } from '../../engine/assignment/try-request.js';
 import { openMigrated } from '../context.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 import { parsePort, startRuntime, untilSignal } from './serve.js';
 import { startWatcher, watchSource } from './watch.js';
+
+/** The quick start's suggested request: one the runtime answers with an enrolment. */
+function tryLine(base: string, ex: ReturnType<typeof enrolledExample>): string {
+  if (!ex) return `  try:      curl '${base}/v1/assign/EXPERIMENT?user_id=u1'  (no running experiment enrols anyone yet)`;
+  return `  try:      curl '${base}/v1/assign/${encodeURIComponent(ex.experiment)}?${encodeURIComponent(ex.unitAttribute)}=${encodeURIComponent(ex.unit)}'`;
+}
 
 /** labctl up: migrate, apply the directory, serve, and watch it — the local quick start in one process. */
 export async function upCommand(io: CliIO, flags: { dir?: string; port: string; host: string }): Promise<number> {
@@ -23,7 +30,7 @@ export async function upCommand(io: CliIO, flags: { dir?: string; port: string; 
         `${c.green(c.bold('labctl is up'))} — ${db.engine} ${db.target}`,
         `  specs:    ${source.kind === 'dir' ? source.dir : ''} (watching; save a file to apply it)`,
         `  runtime:  http://${flags.host}:${runtime.port}  (revision ${snap.revision}, ${snap.running.length} running experiment(s))`,
-        `  try:      curl 'http://${flags.host}:${runtime.port}/v1/assign/${(snap.running.find((e) => !e.condition) ?? snap.running[0])?.name ?? 'EXPERIMENT'}?user_id=u1'`,
+        tryLine(`http://${flags.host}:${runtime.port}`, enrolledExample(snap, Date.now())),
         '  stop:     Ctrl-C',
         '',
       ].join('\n'),

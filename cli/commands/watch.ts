@@ -30,11 +30,18 @@ export interface WatchFlags {
   resync: string;
 }
 
+/** --interval's default (cli/main.ts): 30 s. */
+const DEFAULT_INTERVAL_MS = 30_000;
+
 /** Build the watch source from flags: a directory, or a git branch (with --dir as the path inside it). */
 export function watchSource(io: CliIO, flags: Pick<WatchFlags, 'dir' | 'git' | 'branch' | 'interval'>): WatchSource {
-  if (!flags.git) return { kind: 'dir', dir: resolve(io.cwd, flags.dir ?? '.') };
+  // Checked with or without --git: a typo is an error, not an option silently ignored.
   const intervalMs = parseSeconds(flags.interval, '--interval') * 1000;
   if (intervalMs < 1000) throw new CliError('--interval must be at least 1s', 'e.g. --interval 30s');
+  if (!flags.git) {
+    if (intervalMs !== DEFAULT_INTERVAL_MS) throw new CliError('--interval applies to --git only (a directory is watched for changes as they happen)', 'drop --interval, or add --git URL');
+    return { kind: 'dir', dir: resolve(io.cwd, flags.dir ?? '.') };
+  }
   return { kind: 'git', git: new GitSpecSource(flags.git, flags.branch, flags.dir ?? '.', defaultGitCacheDir(io.env)), intervalMs };
 }
 

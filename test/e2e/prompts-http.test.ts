@@ -187,7 +187,7 @@ describe.each(ENGINES)('prompts over HTTP ($name)', ({ name: engine, available }
         { role: 'system', content: system('{{product}}', THOROUGH_V2, '{{language}}') },
         { role: 'user', content: '{{question}}' },
       ],
-      model: { provider: 'anthropic', name: 'claude-sonnet-4-5', temperature: 0.3, maxTokens: 800 },
+      model: { provider: 'anthropic', name: 'claude-sonnet-4-5', maxTokens: 800 },
       tags: ['support', 'baseline'],
     });
     expect(chat.body).not.toHaveProperty('template');
@@ -262,7 +262,7 @@ describe.each(ENGINES)('prompts over HTTP ($name)', ({ name: engine, available }
         { role: 'system', content: system('Acme', THOROUGH_V2, 'Nederlands') },
         { role: 'user', content: 'Waar is mijn bestelling?' },
       ],
-      model: { provider: 'anthropic', name: 'claude-sonnet-4-5', temperature: 0.3, maxTokens: 800 },
+      model: { provider: 'anthropic', name: 'claude-sonnet-4-5', maxTokens: 800 },
     });
   });
 

@@ -136,6 +136,12 @@ describe('the runtime edge under hostile input', () => {
     const ofrep = await post(`${url}/ofrep/v1/evaluate/flags/pro-only`, { context: { targetingKey: 'u1', tags: Array.from({ length: 1001 }, () => 'x') } });
     expect(ofrep.status).toBe(400);
     expect(ofrep.json).toMatchObject({ key: 'pro-only', errorCode: 'INVALID_CONTEXT', errorDetails: expect.stringMatching(/context\.tags has 1001 elements/) });
+    // An oversized body is 413 GENERAL on both OFREP endpoints (docs/runtime.md once said 400 for bulk).
+    for (const path of ['/ofrep/v1/evaluate/flags', '/ofrep/v1/evaluate/flags/pro-only']) {
+      const big = await post(`${url}${path}`, ' '.repeat(1_100_000));
+      expect(big.status, path).toBe(413);
+      expect(big.json).toMatchObject({ errorCode: 'GENERAL' });
+    }
     const render = await post(`${url}/v1/prompts/hello/render`, { variables: { name: 'Ada' }, attributes: { user_id: 'x'.repeat(9000) } });
     expect(render.status).toBe(400);
     expect(render.json).toMatchObject({ error: { code: 'attributes_too_large' } });
