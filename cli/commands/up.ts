@@ -8,7 +8,8 @@ import { startWatcher, watchSource } from './watch.js';
 /** The quick start's suggested request: one the runtime answers with an enrolment. */
 function tryLine(base: string, ex: ReturnType<typeof enrolledExample>): string {
   if (!ex) return `  try:      curl '${base}/v1/assign/EXPERIMENT?user_id=u1'  (no running experiment enrols anyone yet)`;
-  return `  try:      curl '${base}/v1/assign/${encodeURIComponent(ex.experiment)}?${encodeURIComponent(ex.unitAttribute)}=${encodeURIComponent(ex.unit)}'`;
+  const query = new URLSearchParams(Object.fromEntries(Object.entries(ex.attributes).map(([k, v]) => [k, String(v)]))).toString();
+  return `  try:      curl '${base}/v1/assign/${encodeURIComponent(ex.experiment)}?${query}'`;
 }
 
 /** labctl up: migrate, apply the directory, serve, and watch it — the local quick start in one process. */
