@@ -1,0 +1,89 @@
+// The documented commands run against their documented output, so the docs cannot drift: the
+// experiment route's CLI steps in a temporary project built from the page's own YAML, and the
+// README quick start's request against a spawned serve over the sample specs.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from '../helpers/build.js';
+import { spawnCli } from '../helpers/cli.js';
+import { docSteps, shellWords, type DocStep } from '../helpers/doc-blocks.js';
+import { SAMPLES } from '../helpers/engines.js';
+import { spawnServe, type ServeProcess } from '../helpers/serve.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const page = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+const ENV = { DATABASE_URL: undefined, LABCTL_ACTOR: 'alice' };
+
+/** Commands the runner executes offline; the first block with anything else ends the run (it needs a server the story keeps running). */
+const OFFLINE = /^npx labctl (validate|assign|plan|apply)\b/;
+
+async function run(dir: string, command: string): Promise<string> {
+  const r = await spawnCli(shellWords(command).slice(2), { cwd: dir, env: ENV });
+  return `${r.stderr}${r.stdout}[exit ${r.code}]\n`;
+}
+
+/** What the page shows, with [exit N] kept only when the page shows it. */
+function actualAsShown(actual: string, expected: string): string {
+  return /\[exit \d+\]\n$/.test(expected) ? actual : actual.replace(/\[exit \d+\]\n$/, '').replace(/\n+$/, '\n');
+}
+
+describe('docs/routes/experiment-route.md', () => {
+  const steps = docSteps(page('docs/routes/experiment-route.md'));
+  const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-route-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(() => assertFreshBuild());
+
+  const end = steps.findIndex((s) => s.kind === 'commands' && !s.notRun && s.commands.some((c) => !OFFLINE.test(c.command)));
+  const runnable = steps.slice(0, end);
+
+  it('has offline steps to run, and names why the rest is not run here', () => {
+    expect(runnable.filter((s) => s.kind === 'commands').length).toBeGreaterThanOrEqual(4);
+    expect(steps[end]).toMatchObject({ kind: 'commands' });
+  });
+
+  it('runs validate, assign, plan and apply exactly as documented', async () => {
+    let first = true;
+    for (const step of runnable as DocStep[]) {
+      if (step.kind === 'file') {
+        // The page edits its file later (ramp-up, phase 2); only its first version is the starting point.
+        if (!first) continue;
+        first = false;
+        mkdirSync(dirname(join(dir, step.path)), { recursive: true });
+        writeFileSync(join(dir, step.path), step.text.replace(/^# [^\n]*\n/, ''));
+      } else if (step.kind === 'replace') {
+        const file = join(dir, step.path);
+        const text = readFileSync(file, 'utf8');
+        expect(text, `line ${step.line}: ${step.path} contains "${step.from}"`).toContain(step.from);
+        writeFileSync(file, text.replace(step.from, step.to));
+      } else if (!step.notRun) {
+        for (const c of step.commands) {
+          expect(actualAsShown(await run(dir, c.command), c.expected), `docs/routes/experiment-route.md:${step.line} $ ${c.command}`).toBe(c.expected);
+        }
+      }
+    }
+  }, 120_000);
+});
+
+describe('README quick start', () => {
+  let serve: ServeProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-readme-'));
+  afterAll(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the request after `npx labctl up` is answered as shown (the revision is elided there)', async () => {
+    assertFreshBuild();
+    const readme = page('README.md');
+    const m = /curl '(http:\/\/127\.0\.0\.1:8080[^']+)'\n# (\{[^\n]+\})/.exec(readme);
+    expect(m, 'README has a curl with its answer').not.toBeNull();
+    cpSync(SAMPLES, join(dir, 'experiments'), { recursive: true });
+    const applied = await spawnCli(['apply'], { cwd: dir, env: ENV });
+    expect(applied.code, applied.stderr).toBe(0);
+    serve = await spawnServe({ cwd: dir, env: ENV });
+    const body = await (await fetch(m![1]!.replace('http://127.0.0.1:8080', serve.url))).text();
+    expect(body.replace(/"revision":"[0-9a-f]+"/, '"revision":"…"')).toBe(m![2]);
+  }, 60_000);
+});
