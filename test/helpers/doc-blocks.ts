@@ -1,25 +1,28 @@
 /**
  * The runnable examples of a markdown page, in page order: files the page declares (a ```yaml block
  * whose first line is `# path`), edits it describes in prose (an HTML comment
- * `<!-- docs-test: replace PATH "FROM" "TO" -->`), and ```text blocks whose `$ ` lines are commands
+ * `<!-- docs-test: replace PATH "FROM" "TO" -->`; `<!-- docs-test: with PATH -->` puts a file the page shows
+ * later in place already), and ```text blocks whose `$ ` lines are commands
  * followed by their expected output. A block preceded by `<!-- not run: why -->` is listed, not run.
  */
 export type DocStep =
   | { kind: 'file'; path: string; text: string; line: number }
   | { kind: 'replace'; path: string; from: string; to: string; line: number }
+  | { kind: 'with'; path: string; line: number }
   | { kind: 'commands'; commands: Array<{ command: string; expected: string }>; line: number; notRun?: string };
 
 export function docSteps(page: string): DocStep[] {
   const steps: DocStep[] = [];
-  const re = /<!-- docs-test: replace (\S+) "([^"]*)" "([^"]*)" -->|<!-- not run: ([^>]*?) -->\s*```text\n([\s\S]*?)```|```(yaml|text)\n([\s\S]*?)```/g;
+  const re = /<!-- docs-test: with (\S+) -->|<!-- docs-test: replace (\S+) "([^"]*)" "([^"]*)" -->|<!-- not run: ([^>]*?) -->\s*```text\n([\s\S]*?)```|```(yaml|text)\n([\s\S]*?)```/g;
   for (const m of page.matchAll(re)) {
     const line = page.slice(0, m.index).split('\n').length;
-    if (m[1]) steps.push({ kind: 'replace', path: m[1], from: m[2]!, to: m[3]!, line });
-    else if (m[4] !== undefined) steps.push({ kind: 'commands', commands: commandsOf(m[5]!), line, notRun: m[4] });
-    else if (m[6] === 'yaml') {
-      const path = /^# ([\w./-]+\.ya?ml)\n/.exec(m[7]!)?.[1];
-      if (path) steps.push({ kind: 'file', path, text: m[7]!, line });
-    } else if (/^\$ /m.test(m[7]!)) steps.push({ kind: 'commands', commands: commandsOf(m[7]!), line });
+    if (m[1]) steps.push({ kind: 'with', path: m[1], line });
+    else if (m[2]) steps.push({ kind: 'replace', path: m[2], from: m[3]!, to: m[4]!, line });
+    else if (m[5] !== undefined) steps.push({ kind: 'commands', commands: commandsOf(m[6]!), line, notRun: m[5] });
+    else if (m[7] === 'yaml') {
+      const path = /^# ([\w./-]+\.ya?ml)\n/.exec(m[8]!)?.[1];
+      if (path) steps.push({ kind: 'file', path, text: m[8]!, line });
+    } else if (/^\$ /m.test(m[8]!)) steps.push({ kind: 'commands', commands: commandsOf(m[8]!), line });
   }
   return steps;
 }

@@ -1,5 +1,5 @@
 // The documented commands run against their documented output, so the docs cannot drift: the
-// experiment route's CLI steps in a temporary project built from the page's own YAML, and the
+// routes' CLI steps (experiment, conversational AI) in a temporary project built from the page's own YAML, and the
 // README quick start's request against a spawned serve over the sample specs.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +29,8 @@ function actualAsShown(actual: string, expected: string): string {
   return /\[exit \d+\]\n$/.test(expected) ? actual : actual.replace(/\[exit \d+\]\n$/, '').replace(/\n+$/, '\n');
 }
 
-describe('docs/routes/experiment-route.md', () => {
-  const steps = docSteps(page('docs/routes/experiment-route.md'));
+describe.each(['docs/routes/experiment-route.md', 'docs/routes/conversational-ai-route.md'])('%s', (path) => {
+  const steps = docSteps(page(path));
   const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-route-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(() => assertFreshBuild());
@@ -43,23 +43,28 @@ describe('docs/routes/experiment-route.md', () => {
     expect(steps[end]).toMatchObject({ kind: 'commands' });
   });
 
-  it('runs validate, assign, plan and apply exactly as documented', async () => {
-    let first = true;
+  it('runs its validate, assign, plan and apply steps exactly as documented', async () => {
+    // A file is written at its first version where the page shows it (or where a `with` comment asks
+    // for it); later versions of it are edits the page describes (ramp-up, phase 2).
+    const written = new Set<string>();
+    const write = (path: string) => {
+      if (written.has(path)) return;
+      written.add(path);
+      const f = steps.find((s) => s.kind === 'file' && s.path === path);
+      expect(f, `${path} is shown on the page`).toBeDefined();
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), (f as { text: string }).text.replace(/^# [^\n]*\n/, ''));
+    };
     for (const step of runnable as DocStep[]) {
-      if (step.kind === 'file') {
-        // The page edits its file later (ramp-up, phase 2); only its first version is the starting point.
-        if (!first) continue;
-        first = false;
-        mkdirSync(dirname(join(dir, step.path)), { recursive: true });
-        writeFileSync(join(dir, step.path), step.text.replace(/^# [^\n]*\n/, ''));
-      } else if (step.kind === 'replace') {
+      if (step.kind === 'file' || step.kind === 'with') write(step.path);
+      else if (step.kind === 'replace') {
         const file = join(dir, step.path);
         const text = readFileSync(file, 'utf8');
         expect(text, `line ${step.line}: ${step.path} contains "${step.from}"`).toContain(step.from);
         writeFileSync(file, text.replace(step.from, step.to));
       } else if (!step.notRun) {
         for (const c of step.commands) {
-          expect(actualAsShown(await run(dir, c.command), c.expected), `docs/routes/experiment-route.md:${step.line} $ ${c.command}`).toBe(c.expected);
+          expect(actualAsShown(await run(dir, c.command), c.expected), `${path}:${step.line} $ ${c.command}`).toBe(c.expected);
         }
       }
     }
