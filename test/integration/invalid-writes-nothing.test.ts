@@ -163,7 +163,7 @@ describe('a database that is down', () => {
     expectNoStackTrace(r);
     const errors = r.stderr.split('\n').filter((l) => /^error\b/.test(l));
     expect(errors, r.stderr).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/x: connection refused$/);
+    expect(errors[0]).toMatch(/^error: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/x \(DATABASE_URL\): connection refused at 127\.0\.0\.1:1 \(nothing listens there\)$/);
     expect(r.stderr).toMatch(/^ {2}hint: \S.*DATABASE_URL/m);
   }
 
