@@ -1,5 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { basename, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { SPEC_FOLDERS, specRoots } from './spec-files.js';
 
 const SKIPPED = new Set(['node_modules', '.git', 'dist', '.labctl']);
 
@@ -14,7 +16,14 @@ export function isSpecPath(dir: string, path: string): boolean {
   if (rel.split(sep).some((p) => SKIPPED.has(p) || (p.startsWith('.') && p !== '.labctlignore'))) return false;
   const name = basename(path);
   if (isEditorTempFile(name)) return false;
-  return /\.ya?ml$/i.test(name) || name === '.labctlignore';
+  const parts = rel.split(sep);
+  // Creating or removing a conventional folder switches what is read (the whole tree or only the folders).
+  if (parts.length === 1 && (SPEC_FOLDERS as readonly string[]).includes(name)) return true;
+  if (name === '.labctlignore') return parts.length === 1;
+  if (!/\.ya?ml$/i.test(name)) return false;
+  // Agree with findSpecFiles: when the folders exist (checked now, as the tree changes), YAML elsewhere is not a spec.
+  const roots = specRoots(SPEC_FOLDERS.filter((f) => existsSync(join(dir, f))));
+  return !roots || (parts.length > 1 && roots.includes(parts[0]!));
 }
 
 /** Watch dir for spec changes; calls onChange (the caller debounces and reconciles everything). */

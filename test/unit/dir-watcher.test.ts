@@ -82,3 +82,22 @@ describe('isSpecPath', () => {
     }
   });
 });
+
+describe('isSpecPath with conventional folders', () => {
+  it('only YAML under the folders counts once one exists; creating the folder itself counts', async () => {
+    const { mkdtempSync, mkdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'labctl-watch-'));
+    try {
+      expect(isSpecPath(dir, join(dir, 'docker-compose.yml'))).toBe(true);
+      mkdirSync(join(dir, 'experiments'));
+      expect(isSpecPath(dir, join(dir, 'experiments'))).toBe(true);
+      expect(isSpecPath(dir, join(dir, 'experiments', 'checkout.yaml'))).toBe(true);
+      expect(isSpecPath(dir, join(dir, 'docker-compose.yml'))).toBe(false);
+      expect(isSpecPath(dir, join(dir, 'charts', 'values.yaml'))).toBe(false);
+      expect(isSpecPath(dir, join(dir, '.labctlignore'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
