@@ -38,6 +38,12 @@ export async function readIgnore(dir: string): Promise<RegExp[]> {
   }
 }
 
+/** The conventional folders present directly under dir, or undefined (read everything). */
+export async function specRootsIn(dir: string): Promise<string[] | undefined> {
+  const top = await readdir(dir, { withFileTypes: true });
+  return specRoots(top.filter((e) => e.isDirectory()).map((e) => e.name));
+}
+
 /** Whether a path (relative to the spec directory, with `/`) is a spec file labctl reads; roots: from specRoots. */
 export function isSpecFilePath(rel: string, ignore: readonly RegExp[], roots?: readonly string[]): boolean {
   const parts = rel.split('/');
@@ -54,8 +60,7 @@ export function isSpecFilePath(rel: string, ignore: readonly RegExp[], roots?: r
  */
 export async function findSpecFiles(dir: string): Promise<string[]> {
   const ignore = await readIgnore(dir);
-  const top = await readdir(dir, { withFileTypes: true });
-  const roots = specRoots(top.filter((e) => e.isDirectory()).map((e) => e.name));
+  const roots = await specRootsIn(dir);
   const out: string[] = [];
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true });

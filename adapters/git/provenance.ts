@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { relative, sep } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { isSpecFilePath, readIgnore, specRoots } from '../files/spec-files.js';
+import { isSpecFilePath, readIgnore, specRootsIn } from '../files/spec-files.js';
 
 /**
  * HEAD and whether the spec files labctl reads under dir differ from it: modified, staged, deleted
@@ -15,15 +14,14 @@ export async function resolveGitProvenance(dir: string): Promise<{ sha: string; 
     if (!(await git.checkIsRepo())) return { sha: 'unknown', dirty: false };
     // -z: NUL-separated entries with paths relative to the repository root (porcelain ignores
     // status.relativePaths); a rename's old path follows as an entry of its own.
-    const [sha, prefix, status, ignore, top] = await Promise.all([
+    const [sha, prefix, status, ignore, roots] = await Promise.all([
       git.revparse(['HEAD']),
       git.revparse(['--show-prefix']),
       git.raw(['status', '--porcelain', '-z', '--untracked-files=all', '--', '.']),
       readIgnore(dir),
-      readdir(dir, { withFileTypes: true }),
+      specRootsIn(dir),
     ]);
     const under = prefix.trim();
-    const roots = specRoots(top.filter((e) => e.isDirectory()).map((e) => e.name));
     const paths = status
       .split('\0')
       .map((e) => (/^[ MADRCU?!]{2} /.test(e) ? e.slice(3) : e))

@@ -33,9 +33,8 @@ export interface ReconcilerOptions {
   /** Read the desired state afresh (from a directory or a git checkout). */
   load: () => Promise<DesiredState & { revisionHint?: string }>;
   actor: () => Promise<string>;
-  gitSha: () => Promise<string>;
-  /** Whether the specs differ from gitSha (a local directory with uncommitted edits). */
-  gitDirty?: () => Promise<boolean>;
+  /** The commit the specs come from, and whether they differ from it (a local directory with uncommitted edits). */
+  git: () => Promise<{ sha: string; dirty: boolean }>;
   prune?: boolean;
   lockTimeoutMs?: number;
   debounceMs?: number;
@@ -123,15 +122,15 @@ export class Reconciler extends EventEmitter {
       this.status.lastAttemptedRevision = stateRevision(desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: specHash(r.spec) })));
       const errors = desired.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) throw new TerminalReconcileError(`specs are invalid (${errors.length} error${errors.length === 1 ? '' : 's'}); keeping the last applied state`, desired.diagnostics);
-      const [actor, gitSha, gitDirty] = await Promise.all([this.opts.actor(), this.opts.gitSha(), this.opts.gitDirty?.() ?? false]);
+      const [actor, git] = await Promise.all([this.opts.actor(), this.opts.git()]);
       let result: ApplyResult;
       /** MLflow could not be read or written: the database was applied without the registry; retry it. */
       let registryDown: Error | undefined;
       const run = (registry: RegistryContext) =>
         applyAndConverge(this.opts.db, { desired: desired.resources, diagnostics: desired.diagnostics }, {
           prune: this.opts.prune ?? false,
-          gitSha,
-          gitDirty,
+          gitSha: git.sha,
+          gitDirty: git.dirty,
           actor,
           now: () => new Date(),
           locate: desired.locate,

@@ -23,10 +23,8 @@ export interface WatcherOptions {
   db: Database;
   source: WatchSource;
   actor: () => Promise<string>;
-  /** Commit of a directory source (git HEAD or 'unknown'). */
-  dirGitSha?: () => Promise<string>;
-  /** Whether a directory source's specs differ from that commit. */
-  dirGitDirty?: () => Promise<boolean>;
+  /** Commit of a directory source (git HEAD or 'unknown') and whether its specs differ from it. */
+  dirGit?: () => Promise<{ sha: string; dirty: boolean }>;
   debounceMs?: number;
   leaderRetryMs?: number;
   /** Archive resources that left the source (as apply --prune; the mass-archive guard still applies). */
@@ -67,9 +65,8 @@ export class Watcher extends EventEmitter {
       db: opts.db,
       load: async () => loader.load(src.kind === 'dir' ? await readSpecDir(src.dir) : await src.git.files()),
       actor: opts.actor,
-      gitSha: async () => (src.kind === 'git' ? (src.git.commit ?? 'unknown') : (opts.dirGitSha?.() ?? 'unknown')),
       // A watched branch is always a clean commit.
-      gitDirty: async () => (src.kind === 'git' ? false : (opts.dirGitDirty?.() ?? false)),
+      git: async () => (src.kind === 'git' ? { sha: src.git.commit ?? 'unknown', dirty: false } : ((await opts.dirGit?.()) ?? { sha: 'unknown', dirty: false })),
       debounceMs: opts.debounceMs,
       log: opts.log,
       shouldRun: () => this.election.isLeader && !this.stopped,

@@ -177,7 +177,7 @@ describe('MLflow prompt mirror (real MLflow server)', () => {
         db,
         load: async () => new SpecLoader().load(await readSpecDir(w.dir)),
         actor: async () => 'test',
-        gitSha: async () => 'unknown',
+        git: async () => ({ sha: 'unknown', dirty: false }),
       };
       const downLogs: string[] = [];
       const down = new Reconciler({ ...base, log: (l) => downLogs.push(l), env: { MLFLOW_TRACKING_URI: `http://127.0.0.1:${await closedPort()}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' } });

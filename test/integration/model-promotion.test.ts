@@ -293,7 +293,7 @@ describe('models and promotion policies (real MLflow and PostgreSQL)', () => {
     writeSpec();
     await ws.withDb(async (db) => {
       const logs: string[] = [];
-      const r = new Reconciler({ db, load: async () => new SpecLoader().load(await readSpecDir(ws.dir)), actor: async () => 'watcher', gitSha: async () => 'unknown', env, log: (l) => logs.push(l) });
+      const r = new Reconciler({ db, load: async () => new SpecLoader().load(await readSpecDir(ws.dir)), actor: async () => 'watcher', git: async () => ({ sha: 'unknown', dirty: false }), env, log: (l) => logs.push(l) });
       try {
         await r.reconcileNow();
         expect(r.status.state, r.status.lastError ?? '').toBe('Ready');
@@ -482,7 +482,7 @@ describe('models without a reachable MLflow', () => {
         db,
         load: async () => new SpecLoader().load(await readSpecDir(ws!.dir)),
         actor: async () => 'watcher',
-        gitSha: async () => 'unknown',
+        git: async () => ({ sha: 'unknown', dirty: false }),
         env: { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' },
         log: (l) => logs.push(l),
         maxBackoffMs: 60_000,
