@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { attributeLimitProblem } from './attribute-limits.js';
+import { forEachQueryParam } from './query-string.js';
 
 /** Largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,6 +14,7 @@ export class HttpError extends Error {
 
 /** A percent-encoded path segment; a malformed escape is bad input (400), not a server error. */
 export function decodeSegment(segment: string): string {
+  if (segment.indexOf('%') === -1) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -28,6 +30,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, rev
   // Headers as a flat list: node:http then skips walking an object's keys on every answer.
   res.writeHead(status, revision ? ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(text)), 'x-labctl-revision', revision] : ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(text))]);
   res.end(text);
+}
+
+/** Send JSON rendered earlier (kinds/experiment/answers.ts), with the revision header. */
+export function sendRendered(res: ServerResponse, status: number, body: Buffer, revision: string): void {
+  res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(body.length), 'x-labctl-revision', revision]);
+  res.end(body);
 }
 
 /** Send the error shape of docs/runtime.md#status-codes-and-error-codes: {"error":{"code","message"}}. */
@@ -92,21 +100,21 @@ export function queryAttributes(query: string, reserved: ReadonlySet<string>): {
   const attributes: Record<string, unknown> = {};
   const params: Record<string, string> = {};
   if (!query) return { attributes, params };
-  for (const [k, v] of new URLSearchParams(query)) {
+  forEachQueryParam(query, (k, v) => {
     if (reserved.has(k)) {
       params[k] = v;
-      continue;
+      return;
     }
     if (k === '__proto__') {
       // An attribute like any other, as JSON.parse makes it, never the object's prototype. (A
       // prototype-less object would do it too, but is a dictionary: slower on every request.)
       const own = Object.prototype.hasOwnProperty.call(attributes, k) ? attributes[k] : undefined;
       Object.defineProperty(attributes, k, { value: own === undefined ? v : Array.isArray(own) ? [...own, v] : [own, v], enumerable: true, writable: true, configurable: true });
-      continue;
+      return;
     }
     const prev = attributes[k];
     attributes[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
+  });
   checkAttributeLimits(attributes, 'query');
   return { attributes, params };
 }

@@ -6,7 +6,8 @@ import { contextAttributes, flagMetadata, openFeatureReason } from './openfeatur
 import { fnv1a32 } from '../../engine/assignment/hash.js';
 import { canonicalJson } from '../../core/hash.js';
 import type { JsonObject } from '../../core/types.js';
-import { attributeLimitError, checkAttributeLimits, decodeSegment, HttpError, isObject, queryAttributes, readJson, sendError, sendJson } from '../../core/http.js';
+import { attributeLimitError, checkAttributeLimits, decodeSegment, HttpError, isObject, queryAttributes, readJson, sendError, sendJson, sendRendered } from '../../core/http.js';
+import { assignAnswer } from './answers.js';
 import type { KindRoute, RouteContext } from '../routes.js';
 
 const RESERVED = new Set(['log']);
@@ -28,9 +29,7 @@ export function getAssign(ctx: RouteContext, res: ServerResponse, name: string, 
   const { attributes, params } = queryAttributes(query, RESERVED);
   const a = assignCompiled(exp, attributes, ctx.now());
   expose(ctx, exp, a, attributes, snap.revision, params.log !== 'false' && params.log !== '0');
-  const body: Record<string, unknown> = { revision: snap.revision, experiment: name, variant: a.variant, value: a.value, inExperiment: a.inExperiment, reason: a.reason };
-  if (a.model) body.model = a.model;
-  sendJson(res, 200, body, snap.revision);
+  sendRendered(res, 200, assignAnswer(snap.revision, exp, a), snap.revision);
 }
 
 /** POST /v1/assign {"attributes":{…},"experiments":[…]?,"log":bool?} */
