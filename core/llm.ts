@@ -97,6 +97,8 @@ export interface LlmErrorDetails {
   retriesExhausted?: boolean;
   attempts?: number;
   hint?: string;
+  /** Overrides the default of `transient` (false for settings that are wrong, whatever the code). */
+  transient?: boolean;
 }
 
 /** A failed LLM call, after the SDK's own retries; the message says what happened, the hint what to do. */
@@ -107,6 +109,8 @@ export class LlmError extends Error {
   readonly retriesExhausted: boolean;
   readonly attempts: number;
   readonly hint: string | undefined;
+  /** Worth trying again later (the session stays where it was): rate limits, outages, timeouts, cut streams. */
+  readonly transient: boolean;
 
   constructor(message: string, details: LlmErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
@@ -117,11 +121,8 @@ export class LlmError extends Error {
     this.retriesExhausted = details.retriesExhausted ?? false;
     this.attempts = details.attempts ?? 0;
     this.hint = details.hint;
-  }
-
-  /** Worth trying again later (the session stays where it was): rate limits, outages, timeouts. */
-  get transient(): boolean {
-    return this.code === 'rate_limited' || this.code === 'timeout' || (this.code === 'provider_error' && (this.status === undefined || this.status >= 500));
+    const { code, status } = details;
+    this.transient = details.transient ?? (code === 'rate_limited' || code === 'timeout' || (code === 'provider_error' && (status === undefined || status >= 500)));
   }
 }
 

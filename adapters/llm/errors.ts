@@ -49,8 +49,8 @@ export function cutShort(ctx: CallContext, cause?: unknown): LlmError {
 export function llmErrorFrom(err: unknown, sdk: SdkErrors, ctx: CallContext): LlmError {
   if (err instanceof LlmError) return err;
   const { provider, attempts } = ctx;
-  const make = (code: LlmErrorCode, message: string, hint: string, status?: number, exhausted = false) =>
-    new LlmError(message, { code, provider, attempts, hint, status, retriesExhausted: exhausted }, { cause: err });
+  const make = (code: LlmErrorCode, message: string, hint: string, status?: number, exhausted = false, transient?: boolean) =>
+    new LlmError(message, { code, provider, attempts, hint, status, retriesExhausted: exhausted, ...(transient === undefined ? {} : { transient }) }, { cause: err });
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
   const exhausted = attempts > ctx.maxRetries;
 
@@ -83,7 +83,7 @@ export function llmErrorFrom(err: unknown, sdk: SdkErrors, ctx: CallContext): Ll
   }
   if (status >= 500) {
     const what = status === 529 ? `${provider} is overloaded (529, ${tries})` : `${provider} failed with ${status} (${tries}${refused ? ', not retried: the server said x-should-retry: false' : ''})`;
-    return make('provider_error', `${what}: ${said}`, refused ? 'the provider says retrying will not help: check the request and the provider status page' : 'try again later; the provider status page may say more', status, exhausted && !refused);
+    return make('provider_error', `${what}: ${said}`, refused ? 'the provider says retrying will not help: check the request and the provider status page' : 'try again later; the provider status page may say more', status, exhausted && !refused, !refused);
   }
   return make('provider_error', `${provider} rejected the request (${status}): ${said}`, "check the prompt's model settings (model.name, maxTokens, temperature)", status);
 }

@@ -43,7 +43,7 @@ function checkedUrl(provider: string, variable: string, value: string | undefine
   } catch {
     // reported below
   }
-  throw new LlmError(`${variable} is not an http(s) URL: "${value}"`, { code: 'provider_error', provider, hint: `set ${variable} to the server's base URL, e.g. http://127.0.0.1:8000${provider === 'openai' ? '/v1' : ''}` });
+  throw new LlmError(`${variable} is not an http(s) URL: "${value}"`, { code: 'provider_error', provider, transient: false, hint: `set ${variable} to the server's base URL, e.g. http://127.0.0.1:8000${provider === 'openai' ? '/v1' : ''}` });
 }
 
 /** The provider named by a prompt's `model.provider`; LlmError `auth` when its key is missing. */
@@ -65,7 +65,7 @@ export function providerFor(name: string, env: LlmEnv, settings: LlmProviderSett
     case 'scripted':
       return new ScriptedProvider(settings.fixtures ?? []);
     default:
-      throw new LlmError(`unknown LLM provider "${name}"`, { code: 'provider_error', provider: name, hint: suggestHint(name, LLM_PROVIDERS, `use one of ${LLM_PROVIDERS.join(', ')}`) });
+      throw new LlmError(`unknown LLM provider "${name}"`, { code: 'provider_error', provider: name, transient: false, hint: suggestHint(name, LLM_PROVIDERS, `use one of ${LLM_PROVIDERS.join(', ')}`) });
   }
 }
 

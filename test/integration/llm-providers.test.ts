@@ -138,6 +138,8 @@ describe.each(CASES)('%s provider through its SDK', (api, make, { keyVariable })
     expect(err).toMatchObject({ code: 'provider_error', status: 500, attempts: 1, retriesExhausted: false, provider: api });
     expect(err.message).toContain('the model crashed');
     expect(err.message).toContain('not retried');
+    // The server said a retry will not help, so a later one would not either.
+    expect(err.transient).toBe(false);
     expect(server.requests).toHaveLength(1);
     expect(server.pending).toBe(1);
   });
@@ -271,11 +273,13 @@ describe('providerFor: keys and base URLs from the environment', () => {
   it('a base URL that is not http(s) is refused up front', async () => {
     const err = await failure(Promise.resolve().then(() => providerFor('openai', { OPENAI_BASE_URL: 'localhost:8000' })));
     expect(err.message).toContain('OPENAI_BASE_URL');
+    expect(err.transient).toBe(false);
   });
 
   it('an unknown provider suggests the closest name', async () => {
     const err = await failure(Promise.resolve().then(() => providerFor('antropic', {})));
     expect(err.hint).toContain('"anthropic"');
+    expect(err.transient).toBe(false);
   });
 
   it('llmProviders builds each provider once', () => {
