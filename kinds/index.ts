@@ -1,4 +1,5 @@
 import { experimentKind } from './experiment/kind.js';
+import { flowKind } from './flow/kind.js';
 import { holdoutKind } from './holdout/kind.js';
 import { layerKind } from './layer/kind.js';
 import { metricKind } from './metric/kind.js';
@@ -10,7 +11,7 @@ import type { KindDef } from './types.js';
 export type { KindDef, RuleProblem, RuleContext, ResourceProblem, ChangeCheck } from './types.js';
 
 /** Every kind labctl knows, in apply order (referenced kinds first). */
-export const KINDS: readonly KindDef[] = [layerKind, metricKind, promptKind, modelKind, promotionPolicyKind, experimentKind, holdoutKind];
+export const KINDS: readonly KindDef[] = [layerKind, metricKind, promptKind, flowKind, modelKind, promotionPolicyKind, experimentKind, holdoutKind];
 
 /** Look a kind up by its `kind` field. */
 export function kindByName(kind: string): KindDef | undefined {

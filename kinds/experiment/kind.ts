@@ -1,4 +1,5 @@
 import { analysisProblems } from './analysis-rules.js';
+import { flowRefProblems } from '../flow/variant-ref.js';
 import { experimentRoutes } from './routes.js';
 import { experimentTable } from './table.js';
 import { checkCondition } from '../../core/conditions/operators.js';
@@ -88,6 +89,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
     }
   });
   (s.variants as Array<{ value?: unknown }>).forEach((v, i) => problems.push(...modelRefProblems(v.value, ['variants', i, 'value', 'model'], ctx)));
+  (s.variants as Array<{ value?: unknown }>).forEach((v, i) => problems.push(...flowRefProblems(v.value, ['variants', i, 'value', 'flow'], ctx)));
   const overrides = (s.overrides ?? {}) as Record<string, string>;
   for (const [unit, key] of Object.entries(overrides)) {
     if (!seen.has(key)) {

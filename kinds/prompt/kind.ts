@@ -1,10 +1,10 @@
 import { promptRoutes } from './routes.js';
 import { promptTable } from './table.js';
-import { createTwoFilesPatch } from 'diff';
 import { contentOf, promptText, promptVersion } from '../../engine/prompts/content.js';
 import { parseTemplate } from '../../engine/prompts/template.js';
 import type { JsonObject, Resource } from '../../core/types.js';
 import { normaliseHeader, setIf } from '../common.js';
+import { versionDiff } from '../version-diff.js';
 import type { KindDef, RuleProblem } from '../types.js';
 
 function normalise(doc: JsonObject): JsonObject {
@@ -73,15 +73,7 @@ function rules(r: Resource): RuleProblem[] {
 
 /** A unified diff of the template text, shown under an update in the plan. */
 function describeChange(before: JsonObject, after: JsonObject): string | undefined {
-  const a = promptText(before);
-  const b = promptText(after);
-  if (a === b) return undefined;
-  const short = (v: unknown) => (typeof v === 'string' ? v.slice(0, 12) : 'none');
-  return createTwoFilesPatch(`version ${short(before.version)}`, `version ${short(after.version)}`, a, b, undefined, undefined, { context: 3 })
-    .split('\n')
-    .slice(1)
-    .join('\n')
-    .trimEnd();
+  return versionDiff({ version: before.version, text: promptText(before) }, { version: after.version, text: promptText(after) });
 }
 
 export const promptKind: KindDef = {
