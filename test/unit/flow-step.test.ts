@@ -280,3 +280,213 @@ describe('every step type', () => {
     expect(c.r.state.slots).not.toHaveProperty('status');
   });
 });
+
+const SUBFLOWS = `
+kind: Flow
+name: signup
+slots:
+  email: { type: string, pattern: "@" }
+  verified: { type: boolean }
+steps:
+  - id: verify
+    call: verify-email
+    next:
+      - if: { verified: true }
+        then: welcome
+      - else: again
+  - { id: again, call: verify-email, next: [ { if: { verified: true }, then: welcome }, { else: bye } ] }
+  - { id: welcome, say: "Welcome, {{email}}.", end: true }
+  - { id: bye, say: "We could not verify you.", end: true }
+---
+kind: Flow
+name: verify-email
+slots:
+  email: { type: string, pattern: "@" }
+  code: { type: string, pattern: "^[0-9]{4}$" }
+  verified: { type: boolean }
+steps:
+  - { id: ask-email, collect: email, say: "Your email?" }
+  - { id: ask-code, collect: code, say: "The code we sent to {{email}}?" }
+  - id: check
+    set: { verified: true }
+    next: [ { if: { code: "0000" }, then: wrong }, { else: end } ]
+  - { id: wrong, set: { verified: false }, next: end }
+`;
+
+describe('sub-flows', () => {
+  const flows = flowsOf({ 'flows/s.yaml': SUBFLOWS }).flows as { signup: CompiledFlow; 'verify-email': CompiledFlow };
+
+  it('enter with a load_flow effect, share the slots, and return to the caller, whose next routes on what the sub-flow set', () => {
+    const c = new Conversation(flows);
+    c.start('signup');
+    expect(c.texts).toEqual([]);
+    expect(c.r.effect).toEqual({ type: 'load_flow', id: 'e1', purpose: 'call', name: 'verify-email', prompts: {} });
+    c.load();
+    expect(c.texts).toEqual(['Your email?']);
+    expect(c.r.state).toMatchObject({ flow: 'verify-email', version: flows['verify-email'].version, step: 'ask-email', stack: [{ flow: 'signup', version: flows.signup.version, step: 'verify' }], pins: { flows: { 'verify-email': flows['verify-email'].version } } });
+    c.send('ada@example.org');
+    expect(c.texts).toEqual(['The code we sent to ada@example.org?']);
+    c.send('0000');
+    expect(c.r.effect).toEqual({ type: 'load_flow', id: 'e2', purpose: 'return', name: 'signup', version: flows.signup.version, prompts: {} });
+    expect(c.r.state.slots).toMatchObject({ verified: false });
+    c.load();
+    expect(c.r.state).toMatchObject({ flow: 'signup', step: 'again', stack: [] });
+    // The second call asks for the version the session pinned at the first.
+    expect(c.r.effect).toEqual({ type: 'load_flow', id: 'e3', purpose: 'call', name: 'verify-email', version: flows['verify-email'].version, prompts: {} });
+    c.load();
+    c.send('ada@example.org');
+    c.send('1234');
+    c.load();
+    expect(c.texts).toEqual(['Welcome, ada@example.org.']);
+    expect(c.r.state).toMatchObject({ status: 'ended', flow: 'signup', step: 'welcome', outcome: { reason: 'end' } });
+  });
+
+  it('refuses a loaded flow that is not the one asked for, and ends when the caller cannot be loaded', () => {
+    const c = new Conversation(flows);
+    c.start('signup');
+    expect(() => c.answer({ ok: true, type: 'load_flow', flow: flows.signup })).toThrow(expect.objectContaining({ code: 'wrong_flow' }));
+    c.load();
+    c.send('ada@example.org');
+    c.send('1234');
+    c.answer({ ok: false, error: { code: 'unknown_version', message: 'flow "signup" has no applied version' } });
+    expect(c.r.state).toMatchObject({ status: 'ended', outcome: { reason: 'error', code: 'unknown_version' } });
+  });
+});
+
+/** Flows for the limits and error paths, from one YAML text (validated). */
+function limitFlows(yaml: string): Record<string, CompiledFlow> {
+  return flowsOf({ 'flows/l.yaml': yaml }).flows;
+}
+
+describe('limits and error paths', () => {
+  const LOOP = `
+kind: Flow
+name: loop
+slots:
+  again: { type: boolean }
+  n: { type: integer }
+session: { maxTurns: 2 }
+steps:
+  - id: ask
+    collect: again
+    say: Again?
+    next: [ { if: { again: true }, then: ask }, { else: end } ]
+---
+kind: Flow
+name: spin
+slots:
+  n: { type: integer }
+steps:
+  - id: a
+    set: { n: 1 }
+    next: [ { if: { n: 2 }, then: end }, { else: a } ]
+---
+kind: Flow
+name: strict
+slots:
+  code: { type: string, pattern: "^[A-Z]{3}$" }
+steps:
+  - { id: ask, collect: code, say: Code?, maxAttempts: 2 }
+  - { id: ok, say: "Got {{code}}." }
+`;
+  const flows = limitFlows(LOOP);
+
+  it('maxTurns ends the session with a clear reason instead of asking again', () => {
+    const c = new Conversation(flows);
+    c.start('loop');
+    c.send('yes');
+    expect(c.texts).toEqual(['Again?']);
+    c.send('y');
+    expect(c.texts).toEqual([]);
+    expect(c.r.state).toMatchObject({ status: 'ended', turns: 2, outcome: { reason: 'max_turns', message: 'the conversation reached its limit of 2 turns', step: 'ask' } });
+  });
+
+  it('maxTurns also ends a session whose last turn was bad input', () => {
+    const c = new Conversation(flows);
+    c.start('loop');
+    c.send('yes');
+    c.send('perhaps');
+    expect(c.r.state.outcome).toMatchObject({ reason: 'max_turns' });
+  });
+
+  it('maxAttempts without onError ends the session', () => {
+    const c = new Conversation(flows);
+    c.start('strict');
+    c.send('ab');
+    expect(c.texts).toEqual(['Sorry, "ab" does not match ^[A-Z]{3}$. Code?']);
+    c.send('abc');
+    expect(c.r.state).toMatchObject({ status: 'ended', outcome: { reason: 'max_attempts', code: 'max_attempts' } });
+  });
+
+  it('a loop that never waits ends the session after the step limit', () => {
+    const r = startSession(flows.spin!, {}, { maxSteps: 10 });
+    expect(r.state).toMatchObject({ status: 'ended', outcome: { reason: 'error', code: 'step_limit', message: '10 steps ran without waiting for input: a loop in the flow never stops (at step "a")' } });
+  });
+
+  it('initial slots must be declared and fit; valid ones are kept', () => {
+    const strict = flows.strict!;
+    expect(startSession(strict, { code: 'ABC' }).state.slots).toEqual({ code: 'ABC' });
+    expect(() => startSession(strict, { coed: 'ABC' })).toThrow(new SessionInputError('unknown_slot', 'flow "strict" declares no slot "coed" (slots: code)'));
+    expect(() => startSession(strict, { code: 'abc' })).toThrow(expect.objectContaining({ code: 'invalid_slot' }));
+  });
+
+  it('refuses calls the session cannot take: input while running, results while waiting, a wrong effect id, another flow', () => {
+    const c = new Conversation(flowsOf(SAMPLE).flows);
+    const waiting = c.start('refund-request').state;
+    expect(() => resume(c.flow, waiting, { id: 'e1', ok: true, type: 'llm', text: 'x' })).toThrow(expect.objectContaining({ code: 'not_running' }));
+    expect(() => advance(flows.strict!, waiting, '12345678')).toThrow(expect.objectContaining({ code: 'wrong_flow' }));
+    c.send('12345678');
+    c.send('other');
+    expect(() => advance(c.flow, c.r.state, 'hello')).toThrow(expect.objectContaining({ code: 'not_awaiting_input' }));
+    expect(() => resume(c.flow, c.r.state, { id: 'e9', ok: true, type: 'llm', output: { approved: true } })).toThrow(expect.objectContaining({ code: 'unexpected_result' }));
+    expect(() => resume(c.flow, c.r.state, { id: 'e1', ok: true, type: 'tool', status: 200 })).toThrow(expect.objectContaining({ code: 'unexpected_result' }));
+  });
+
+  it('a session keeps the prompt versions it pinned: a flow compiled with another version is refused', () => {
+    const { resources } = loadSpecs(SAMPLE);
+    const prompt = resources.find((r) => r.kind === 'Prompt')!.spec;
+    const edited: JsonObject = { ...prompt, version: 'f'.repeat(64) };
+    const newer = compileLoaded(resources, 'refund-request', { 'refund-decision': edited });
+    const c = new Conversation(flowsOf(SAMPLE).flows);
+    c.start('refund-request');
+    c.send('12345678');
+    expect(() => advance(newer, c.r.state, 'damaged')).toThrow(/compiled with prompt "refund-decision" version f{12}, but the session pinned/);
+  });
+
+  it('a prompt variable whose slot is not filled yet ends the session with missing_slot', () => {
+    const { flows: f } = flowsOf({
+      'flows/early.yaml': 'kind: Flow\nname: early\nslots:\n  order_id: { type: string }\n  ok: { type: boolean }\nsteps:\n  - { id: decide, llm: { prompt: p, output: { ok: boolean } } }\n',
+      'prompts/p.yaml': 'kind: Prompt\nname: p\ntemplate: "{{order_id}}"\nvariables:\n  order_id: { type: string }\n',
+    });
+    const r = startSession(f.early!);
+    expect(r.state).toMatchObject({ status: 'ended', outcome: { reason: 'error', code: 'missing_slot', message: 'prompt "p": variable "order_id" is required (from slot "order_id", not filled yet)' } });
+  });
+
+  it('a question from a prompt: collect asks the model first, then waits', () => {
+    const { flows: f } = flowsOf({
+      'flows/ask.yaml': 'kind: Flow\nname: ask\nslots:\n  topic: { type: string }\nsteps:\n  - { id: q, collect: topic, say: { prompt: opener } }\n  - { id: bye, say: "Noted: {{topic}}." }\n',
+      'prompts/opener.yaml': 'kind: Prompt\nname: opener\nmessages:\n  - { role: system, content: Be brief. }\n  - { role: user, content: Ask what the user wants to talk about. }\n',
+    });
+    const c = new Conversation(f);
+    c.start('ask');
+    expect(c.r.effect).toMatchObject({ type: 'llm', purpose: 'say', system: 'Be brief.', messages: [{ role: 'user', text: 'Ask what the user wants to talk about.' }] });
+    c.answer({ ok: true, type: 'llm', text: 'What shall we talk about?' });
+    expect(c.texts).toEqual(['What shall we talk about?']);
+    expect(c.r.state).toMatchObject({ status: 'awaiting_input', step: 'q' });
+    c.send('flows');
+    expect(c.texts).toEqual(['Noted: flows.']);
+    expect(c.r.state.status).toBe('ended');
+  });
+
+  it('a branch list without else that matches nothing ends the session (validation refuses such a flow)', () => {
+    const { resources } = loadSpecs({ 'flows/l.yaml': LOOP });
+    const loop = resources.find((r) => r.name === 'loop')!;
+    const steps = structuredClone(loop.spec.steps) as JsonObject[];
+    steps[0]!.next = [{ if: { again: true }, then: 'ask' }];
+    const f = compileLoaded([{ ...loop, spec: { ...loop.spec, steps } }], 'loop');
+    const c = new Conversation({ loop: f });
+    c.start('loop');
+    c.send('no');
+    expect(c.r.state).toMatchObject({ status: 'ended', outcome: { reason: 'error', code: 'no_branch' } });
+  });
+});
