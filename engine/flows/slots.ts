@@ -24,7 +24,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
 }
 
 const TYPE_WORDS: Record<SlotDecl['type'], string> = { string: 'a text', number: 'a number', integer: 'a whole number', boolean: 'yes or no', enum: 'one of the listed values' };
