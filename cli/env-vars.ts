@@ -17,7 +17,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DATABASE_URL', commands: DB, summary: 'PostgreSQL URL of the state store (unset: the embedded database in ./.labctl/db)' },
   { name: 'LABCTL_EVENT_RETENTION', commands: DB, summary: 'drop event partitions older than this duration (e.g. 400d; unset: keep events)' },
   { name: 'LABCTL_ACTOR', commands: ['apply', 'watch', 'up'], summary: 'who applies, recorded in the audit trail (default: the CI user, then git user.name)' },
-  { name: 'LABCTL_RESULTS_DATABASE_URL', commands: ['report', 'status', 'serve', 'up'], summary: 'a read replica of DATABASE_URL that runs the results aggregate' },
+  { name: 'LABCTL_RESULTS_DATABASE_URL', commands: ['plan', 'report', 'status', 'serve', 'up'], summary: 'a read replica of DATABASE_URL that runs the results aggregate' },
   { name: 'LABCTL_ADMIN_TOKEN', commands: ['serve', 'watch', 'up'], summary: 'enables POST /v1/reconcile (the git webhook) with this bearer token' },
   { name: 'LABCTL_INGEST_TOKEN', commands: RUNTIME, summary: 'POST /v1/events requires Authorization: Bearer <token>' },
   { name: 'LABCTL_RESULTS_MAX_AGE', commands: RUNTIME, summary: 'how long GET /v1/experiments/{name}/results reuses a result (default 60s)' },

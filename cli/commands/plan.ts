@@ -10,7 +10,7 @@ import { renderDiagnosticsGithub, renderDiagnosticsJson, renderDiagnosticsText }
 import { renderPlanJson } from '../../reconciler/render/json.js';
 import { renderPlanMarkdown } from '../../reconciler/render/markdown.js';
 import { renderPlanText } from '../../reconciler/render/text.js';
-import { loadDir, registryFromEnv, withDatabase } from '../context.js';
+import { loadDir, registryFromEnv, withDatabase, withResultsReader } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
 
@@ -53,7 +53,8 @@ export async function planCommand(io: CliIO, flags: PlanFlags): Promise<number> 
       throw e;
     }
   } else {
-    ({ plan } = await withDatabase(io, 'plan', (db) => makePlan({ kind: 'database', q: db }, state, { ...opts, decisions: true })));
+    // Decisions read results like report and status do: on the replica when one is configured.
+    ({ plan } = await withResultsReader(io, 'plan', (reader) => withDatabase(io, 'plan', (db) => makePlan({ kind: 'database', q: db }, state, { ...opts, decisions: true, aggregateOn: reader }))));
   }
   const failed = plan.diagnostics.some((d) => d.severity === 'error');
   // A plan with errors cannot be applied, so it is not saved either.

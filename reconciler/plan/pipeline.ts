@@ -41,6 +41,8 @@ export interface PlanOptions {
   kinds?: readonly KindDef[];
   /** Compute the decisions of running experiments that declare one (`labctl plan`; not inside apply's lock). */
   decisions?: boolean;
+  /** Where the decisions' aggregates run, when not on the state store: a results read replica. */
+  aggregateOn?: Queryable;
 }
 
 /** Everything read from the outside world to make a plan. */
@@ -73,7 +75,7 @@ async function observeGitRef(dir: string, ref: string, kinds: readonly KindDef[]
 }
 
 /** Read what a plan needs (I/O). Inside apply, base.q is the locked transaction. */
-export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry' | 'kinds' | 'decisions'>): Promise<Observation> {
+export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<PlanOptions, 'registry' | 'kinds' | 'decisions' | 'aggregateOn'>): Promise<Observation> {
   if (base.kind === 'git-ref') {
     const { actual, base: ref } = await observeGitRef(base.dir, base.ref, opts.kinds ?? KINDS);
     // Promotions are worth reviewing in the pull request too: MLflow is read when it is configured.
@@ -84,7 +86,7 @@ export async function observe(base: PlanBase, desired: PlanDesired, opts: Pick<P
   const registry = opts.registry ? await observeRegistryState(base.q, desired.resources, opts.registry) : undefined;
   const observation: Observation = { actual, registry, pendingSteps: await countPending(base.q) };
   if (opts.decisions) {
-    const { decisions, errors } = await computeDecisions(base.q);
+    const { decisions, errors } = await computeDecisions(base.q, { aggregateOn: opts.aggregateOn });
     Object.assign(observation, { decisions, decisionErrors: errors });
   }
   return observation;

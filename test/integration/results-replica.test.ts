@@ -63,9 +63,10 @@ describe.skipIf(!PG)('results from a read replica (LABCTL_RESULTS_DATABASE_URL)'
     });
     replica = await createTestDatabase(ws.url!);
     await onDb(replica.url, async (c) => {
-      // The replica is ahead of what the primary holds here: 30 more conversions.
+      // The replica is ahead of what the primary holds here: 30 more conversions, all by green's
+      // (odd) units, so green wins there (40 to 10) and ties on the primary (10 to 10).
       await c.query(`INSERT INTO labctl.events (id, event, ts, attributes)
-        SELECT 'r' || g, 'checkout_completed', now() - interval '1 hour', jsonb_build_object('user_id', 'u' || g) FROM generate_series(21, 50) g`);
+        SELECT 'r' || g, 'checkout_completed', now() - interval '1 hour', jsonb_build_object('user_id', 'u' || g) FROM generate_series(21, 79, 2) g`);
       await c.query(`ALTER DATABASE ${new URL(replica.url).pathname.slice(1)} SET default_transaction_read_only = on`);
     });
   }, 60_000);
@@ -93,9 +94,24 @@ describe.skipIf(!PG)('results from a read replica (LABCTL_RESULTS_DATABASE_URL)'
   it('status reads decisions through the replica too', async () => {
     const out = await ws.cli(['status', '--json'], { LABCTL_RESULTS_DATABASE_URL: replica.url });
     expect(out.code, out.stderr).toBe(0);
-    const status = JSON.parse(out.stdout) as { decisions: Array<{ experiment: string; units: number }>; decisionErrors: unknown[] };
+    const status = JSON.parse(out.stdout) as { decisions: Array<{ experiment: string; status: string; variant: string | null; units: number }>; decisionErrors: unknown[] };
     expect(status.decisionErrors).toEqual([]);
-    expect(status.decisions).toMatchObject([{ experiment: 'button', units: 200 }]);
+    expect(status.decisions).toMatchObject([{ experiment: 'button', status: 'ship', variant: 'green', units: 200 }]);
+  });
+
+  it("plan's experiment decisions read the replica: green ships on the replica's numbers, not on the primary's", async () => {
+    const decision = async (env: Record<string, string | undefined>) => {
+      const out = await ws.cli(['plan', '--format', 'json'], env);
+      expect(out.code, out.stderr).toBe(0);
+      const plan = JSON.parse(out.stdout) as { decisions?: Array<{ experiment: string; status: string; variant: string | null; units: number }>; diagnostics: Array<{ code: string }> };
+      expect(plan.diagnostics.filter((d) => d.code === 'results-unavailable')).toEqual([]);
+      expect(plan.decisions).toHaveLength(1);
+      return plan.decisions![0]!;
+    };
+    expect(await decision({})).toMatchObject({ experiment: 'button', status: 'keep_running', variant: null, units: 200 });
+    expect(await decision({ LABCTL_RESULTS_DATABASE_URL: replica.url })).toMatchObject({ experiment: 'button', status: 'ship', variant: 'green', units: 200 });
+    const text = await ws.cli(['plan'], { LABCTL_RESULTS_DATABASE_URL: replica.url });
+    expect(text.stdout).toMatch(/Experiment button: ready to ship green/);
   });
 
   it('labctl serve answers results from the replica', async () => {
