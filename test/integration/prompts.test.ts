@@ -77,6 +77,7 @@ describe.each(ENGINES)('prompts in the state store ($name)', ({ name, available 
     expect(v1).toMatch(/^[0-9a-f]{64}$/);
     expect(await w.sql('SELECT name, description, owner, tags, current_version FROM labctl.prompts ORDER BY name')).toEqual([
       { name: 'greeting', description: 'Greets a customer by name', owner: 'growth', tags: ['onboarding'], current_version: v1 },
+      { name: 'refund-decision', description: expect.any(String), owner: 'support', tags: ['support', 'refunds'], current_version: await promptVersionIn(w.dir, 'refund-decision') },
       { name: 'support-assistant', description: expect.any(String), owner: 'support', tags: ['support', 'baseline'], current_version: await promptVersionIn(w.dir, 'support-assistant') },
       {
         name: 'support-assistant-concise',
@@ -97,7 +98,7 @@ describe.each(ENGINES)('prompts in the state store ($name)', ({ name, available 
     });
     const chat = (await versions(w, 'support-assistant'))[0]!;
     expect(chat).toMatchObject({ type: 'chat', template: null, messages: [{ role: 'system' }, { role: 'user', content: '{{question}}' }] });
-    expect(await countVersions(w)).toBe(3);
+    expect(await countVersions(w)).toBe(4);
     expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 
     // A new template line: the plan shows a unified diff of the text under the update.
@@ -136,7 +137,7 @@ describe.each(ENGINES)('prompts in the state store ($name)', ({ name, available 
     // The old version is kept exactly as it was.
     expect(afterChange.find((r) => r.version === v1)).toEqual(first);
     expect(afterChange.find((r) => r.version === v2)!.template).toContain(SECOND);
-    expect(await countVersions(w)).toBe(4);
+    expect(await countVersions(w)).toBe(5);
 
     // Unchanged re-apply: nothing planned, nothing written, no new version row.
     const again = await w.cli(['plan', '--detailed-exitcode']);
@@ -145,7 +146,7 @@ describe.each(ENGINES)('prompts in the state store ($name)', ({ name, available 
     const reapplied = await w.cli(['apply']);
     expect(reapplied.code).toBe(0);
     expect(await versions(w, 'greeting')).toEqual(afterChange);
-    expect(await countVersions(w)).toBe(4);
+    expect(await countVersions(w)).toBe(5);
 
     // Metadata is not content: a new description updates the prompt row but adds no version.
     w.write('prompts/greeting.yaml', GREETING(SECOND).replace('Greets a customer by name', 'Greets a customer by first name'));
@@ -166,7 +167,7 @@ describe.each(ENGINES)('prompts in the state store ($name)', ({ name, available 
     expect((await w.cli(['apply'])).code).toBe(0);
     expect(await current(w, 'greeting')).toBe(v1);
     expect(await versions(w, 'greeting')).toEqual(afterChange);
-    expect(await countVersions(w)).toBe(4);
+    expect(await countVersions(w)).toBe(5);
     expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
   });
 
