@@ -1,14 +1,16 @@
 // The documented commands run against their documented output, so the docs cannot drift: the
 // routes' CLI steps (experiment, conversational AI) in a temporary project built from the page's own YAML, and the
 // README quick start's request against a spawned serve over the sample specs.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from '../helpers/build.js';
 import { spawnCli } from '../helpers/cli.js';
-import { docSteps, shellWords, type DocStep } from '../helpers/doc-blocks.js';
+import { docSteps } from '../helpers/doc-blocks.js';
+import { DocRunner } from '../helpers/doc-run.js';
+import { DocShell } from '../helpers/doc-shell.js';
 import { SAMPLES } from '../helpers/engines.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
 
@@ -19,20 +21,10 @@ const ENV = { DATABASE_URL: undefined, LABCTL_ACTOR: 'alice' };
 /** Commands the runner executes offline; the first block with anything else ends the run (it needs a server the story keeps running). */
 const OFFLINE = /^npx labctl (validate|assign|plan|apply)\b/;
 
-async function run(dir: string, command: string): Promise<string> {
-  const r = await spawnCli(shellWords(command).slice(2), { cwd: dir, env: ENV });
-  return `${r.stderr}${r.stdout}[exit ${r.code}]\n`;
-}
-
-/** What the page shows, with [exit N] kept only when the page shows it. */
-function actualAsShown(actual: string, expected: string): string {
-  return /\[exit \d+\]\n$/.test(expected) ? actual : actual.replace(/\[exit \d+\]\n$/, '').replace(/\n+$/, '\n');
-}
-
 describe.each(['docs/routes/experiment-route.md', 'docs/routes/conversational-ai-route.md'])('%s', (path) => {
   const steps = docSteps(page(path));
-  const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-route-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const shell = new DocShell(ROOT, ENV);
+  afterAll(() => shell.close());
   beforeAll(() => assertFreshBuild());
 
   const end = steps.findIndex((s) => s.kind === 'commands' && !s.notRun && s.commands.some((c) => !OFFLINE.test(c.command)));
@@ -44,29 +36,12 @@ describe.each(['docs/routes/experiment-route.md', 'docs/routes/conversational-ai
   });
 
   it('runs its validate, assign, plan and apply steps exactly as documented', async () => {
-    // A file is written at its first version where the page shows it (or where a `with` comment asks
-    // for it); later versions of it are edits the page describes (ramp-up, phase 2).
-    const written = new Set<string>();
-    const write = (path: string) => {
-      if (written.has(path)) return;
-      written.add(path);
-      const f = steps.find((s) => s.kind === 'file' && s.path === path);
-      expect(f, `${path} is shown on the page`).toBeDefined();
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), (f as { text: string }).text.replace(/^# [^\n]*\n/, ''));
-    };
-    for (const step of runnable as DocStep[]) {
-      if (step.kind === 'file' || step.kind === 'with') write(step.path);
-      else if (step.kind === 'replace') {
-        const file = join(dir, step.path);
-        const text = readFileSync(file, 'utf8');
-        expect(text, `line ${step.line}: ${step.path} contains "${step.from}"`).toContain(step.from);
-        writeFileSync(file, text.replace(step.from, step.to));
-      } else if (!step.notRun) {
-        for (const c of step.commands) {
-          expect(actualAsShown(await run(dir, c.command), c.expected), `${path}:${step.line} $ ${c.command}`).toBe(c.expected);
-        }
-      }
+    // In a project built from the page's own YAML; later versions of a file are the edits the
+    // page describes (ramp-up, phase 2).
+    const runner = new DocRunner(shell, steps, path);
+    for (const step of runnable) {
+      await runner.step(step);
+      for (const r of runner.results.splice(0)) expect(r.got, r.where).toBe(r.shown);
     }
   }, 120_000);
 });
