@@ -6,8 +6,14 @@ import { adminRoutes } from '../../runtime/server/admin.js';
 import { resultRoutes } from '../../runtime/results/routes.js';
 import { eventRoutes, newEventIngestStats } from '../../runtime/events/routes.js';
 import { registerEventMetrics } from '../../runtime/events/metrics.js';
+import { newLlmCallStats, registerLlmMetrics } from '../../runtime/flows/metrics.js';
 import { maintainEventStorage } from '../../adapters/events/retention.js';
 import type { Database } from '../../core/db.js';
+import type { SessionStore } from '../../core/sessions.js';
+import { openSessionStore } from '../../adapters/sessions/index.js';
+import { llmProviders } from '../../adapters/llm/index.js';
+import { loadFixtures } from '../../adapters/files/fixtures.js';
+import { FlowRuntime, flowRoutes, StepLog } from '../../runtime/flows/index.js';
 import { eventRetention, openMigrated, openResultsReader, resultsMaxAge } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
@@ -22,6 +28,7 @@ export interface Runtime {
   server: RuntimeServer;
   live: LiveSnapshot;
   exposures: ExposureWriter;
+  sessions: SessionStore;
   port: number;
   stop(): Promise<void>;
 }
@@ -43,8 +50,18 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
   const log = (l: string) => io.stderr.write(l + '\n');
   const ingest = newEventIngestStats();
   const events = eventRoutes({ db, token: io.env.LABCTL_INGEST_TOKEN || undefined, retentionMs, log, stats: ingest });
-  const server = new RuntimeServer({ source: live, exposures, log, routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader })] });
+  const sessions = await openSessionStore({ redisUrl: io.env.REDIS_URL || undefined, db });
+  const providers = llmProviders(io.env, { fixtures: loadFixtures(io.env.LABCTL_FIXTURES_DIR || io.cwd) });
+  const llm = newLlmCallStats();
+  const flows = new FlowRuntime({ source: live, store: sessions, log: new StepLog(db), providers, exposures, onLlmCall: llm.observe });
+  const server = new RuntimeServer({
+    source: live,
+    exposures,
+    log,
+    routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader }), ...flowRoutes(flows)],
+  });
   registerEventMetrics(server.metrics.registry, ingest);
+  registerLlmMetrics(server.metrics.registry, llm);
   // Daily: the partitions ahead (a long-running serve crosses month ends) and the retention.
   const maintain = setInterval(() => {
     maintainEventStorage(db, { nowMs: Date.now(), retentionMs })
@@ -59,6 +76,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
     clearInterval(maintain);
     await live.close();
     await reader?.close();
+    await sessions.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'stop the other process or pass --port');
     throw e;
@@ -69,10 +87,12 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
     server,
     live,
     exposures,
+    sessions,
     port: bound,
     async stop() {
       clearInterval(maintain);
       await server.shutdown();
+      await sessions.close();
       await exposures.close();
       await live.close();
       await reader?.close();

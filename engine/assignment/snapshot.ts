@@ -44,6 +44,8 @@ export interface Snapshot {
   readonly resources: ReadonlyMap<string, ReadonlyMap<string, JsonObject>>;
   /** Every applied version of every prompt (content specs), oldest first; absent for a directory snapshot. */
   readonly promptVersions?: ReadonlyMap<string, ReadonlyArray<{ readonly version: string; readonly spec: JsonObject }>>;
+  /** Every applied version of each flow (the runtime serves sessions pinned to older ones); absent for directory snapshots. */
+  readonly flowVersions?: ReadonlyMap<string, ReadonlyArray<{ readonly version: string; readonly spec: JsonObject }>>;
   /**
    * What the aliases of managed models point at in MLflow (model → alias → version), as apply last
    * read or wrote them; absent for a directory snapshot (then only pinned aliases resolve).

@@ -5,6 +5,7 @@ import { readActualState } from '../../adapters/state/state.js';
 import { KINDS } from '../../kinds/index.js';
 import type { KindDef } from '../../kinds/types.js';
 import { readPromptVersions } from '../../kinds/prompt/table.js';
+import { readFlowVersions } from '../../kinds/flow/table.js';
 import { buildSnapshot, type Snapshot } from '../../engine/assignment/snapshot.js';
 
 /** The revision of the applied specs recorded by apply ('empty' before the first apply). */
@@ -35,12 +36,19 @@ export async function loadAppliedSnapshot(db: { transaction<T>(fn: (tx: Queryabl
     const specRevision = await readSpecRevision(tx);
     const modelAliases = await readModelAliases(tx);
     const actual = (await readActualState(tx, kinds)).filter((a) => !a.archived);
-    const versions = new Map<string, Array<{ version: string; spec: JsonObject }>>();
-    for (const v of await readPromptVersions(tx)) {
-      const list = versions.get(v.name) ?? [];
-      list.push({ version: v.version, spec: { ...v.content, version: v.version } });
-      versions.set(v.name, list);
-    }
-    return { ...buildSnapshot(actual, servedRevision(specRevision, modelAliasesToken(modelAliases)), Date.now(), { modelAliases }), promptVersions: versions };
+    const promptVersions = byName(await readPromptVersions(tx));
+    const flowVersions = byName(await readFlowVersions(tx));
+    return { ...buildSnapshot(actual, servedRevision(specRevision, modelAliasesToken(modelAliases)), Date.now(), { modelAliases }), promptVersions, flowVersions };
   });
+}
+
+/** Version rows grouped by name, each with its content as a spec carrying its version. */
+function byName(rows: ReadonlyArray<{ name: string; version: string; content: JsonObject }>): Map<string, Array<{ version: string; spec: JsonObject }>> {
+  const out = new Map<string, Array<{ version: string; spec: JsonObject }>>();
+  for (const v of rows) {
+    const list = out.get(v.name) ?? [];
+    list.push({ version: v.version, spec: { ...v.content, version: v.version } });
+    out.set(v.name, list);
+  }
+  return out;
 }
