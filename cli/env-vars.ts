@@ -12,6 +12,8 @@ export interface EnvVar {
 const DB = ['plan', 'apply', 'migrate', 'status', 'report', 'events import', 'models history', 'serve', 'watch', 'up'];
 const MLFLOW = ['plan', 'apply', 'watch', 'up'];
 const RUNTIME = ['serve', 'up'];
+// Flows talk to models from serve and from an in-process chat.
+const LLM = ['serve', 'up', 'chat'];
 
 export const ENV_VARS: readonly EnvVar[] = [
   { name: 'DATABASE_URL', commands: DB, summary: 'PostgreSQL URL of the state store (unset: the embedded database in ./.labctl/db)' },
@@ -22,11 +24,11 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'LABCTL_INGEST_TOKEN', commands: RUNTIME, summary: 'POST /v1/events requires Authorization: Bearer <token>' },
   { name: 'LABCTL_RESULTS_MAX_AGE', commands: RUNTIME, summary: 'how long GET /v1/experiments/{name}/results reuses a result (default 60s)' },
   { name: 'REDIS_URL', commands: RUNTIME, summary: 'Redis for flow sessions (unset: sessions in the state database)' },
-  { name: 'LABCTL_FIXTURES_DIR', commands: RUNTIME, summary: 'the directory whose fixtures/ answers the scripted LLM provider (default: the working directory)' },
-  { name: 'ANTHROPIC_API_KEY', commands: RUNTIME, summary: 'API key of prompts with model.provider anthropic' },
-  { name: 'ANTHROPIC_BASE_URL', commands: RUNTIME, summary: 'another Anthropic-compatible endpoint (a proxy, a gateway)' },
-  { name: 'OPENAI_API_KEY', commands: RUNTIME, summary: 'API key of prompts with model.provider openai (optional with OPENAI_BASE_URL)' },
-  { name: 'OPENAI_BASE_URL', commands: RUNTIME, summary: 'an OpenAI-compatible server: vLLM, Ollama, llama.cpp, a gateway' },
+  { name: 'LABCTL_FIXTURES_DIR', commands: LLM, summary: 'the directory whose fixtures/ answers the scripted LLM provider (default: the working directory)' },
+  { name: 'ANTHROPIC_API_KEY', commands: LLM, summary: 'API key of prompts with model.provider anthropic' },
+  { name: 'ANTHROPIC_BASE_URL', commands: LLM, summary: 'another Anthropic-compatible endpoint (a proxy, a gateway)' },
+  { name: 'OPENAI_API_KEY', commands: LLM, summary: 'API key of prompts with model.provider openai (optional with OPENAI_BASE_URL)' },
+  { name: 'OPENAI_BASE_URL', commands: LLM, summary: 'an OpenAI-compatible server: vLLM, Ollama, llama.cpp, a gateway' },
   { name: 'LABCTL_CACHE_DIR', commands: ['watch'], summary: 'where watch --git keeps its clones (default ~/.cache/labctl/git)' },
   { name: 'XDG_CACHE_HOME', commands: ['watch'], summary: 'the cache root LABCTL_CACHE_DIR defaults under' },
   { name: 'MLFLOW_TRACKING_URI', commands: MLFLOW, summary: 'the MLflow tracking server for models, promotions and the prompt mirror (unset: skipped)' },

@@ -4,6 +4,8 @@ export interface CliIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** What `labctl chat` reads the user's messages from (default: the process's stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** Colour on a TTY unless NO_COLOR is set; FORCE_COLOR forces it. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './commands/apply.js';
 import { assignCommand } from './commands/assign.js';
+import { chatCommand } from './commands/chat.js';
 import { eventsImportCommand } from './commands/events.js';
 import { serveCommand } from './commands/serve.js';
 import { upCommand } from './commands/up.js';
@@ -115,6 +116,18 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--json', 'machine-readable output')
     .addHelpText('after', envHelp('assign'))
     .action((name, o) => run(() => assignCommand(io, name, o))());
+
+  program
+    .command('chat')
+    .description('talk to a flow in the terminal: against labctl serve (--url) or in-process from --dir')
+    .argument('<flow>', 'flow name')
+    .option('--url <url>', 'a running labctl serve (default: in-process from --dir)')
+    .option('--dir <dir>', 'directory of specs, for an in-process chat')
+    .option('--experiment <name>', 'let this experiment choose the flow variant')
+    .option('--attributes <json>', 'request attributes as a JSON object (the experiment\'s unit among them)')
+    .option('--slots <json>', 'initial slot values as a JSON object')
+    .addHelpText('after', envHelp('chat'))
+    .action((name, o) => run(() => chatCommand(io, name, o))());
 
   program
     .command('serve')

@@ -17,7 +17,7 @@ export type SessionWrite = { ok: true; version: number } | { ok: false; reason: 
  * refreshes the session's time to live.
  */
 export interface SessionStore {
-  readonly kind: 'redis' | 'database';
+  readonly kind: 'redis' | 'database' | 'memory';
   /** Store a new session (version 1); false if the id exists. */
   create(id: string, flow: string, state: JsonObject, ttlMs: number): Promise<boolean>;
   /** The session, or undefined when it never existed or has expired. */

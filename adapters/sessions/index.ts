@@ -5,6 +5,7 @@ import { RedisSessionStore } from './redis.js';
 
 export { DatabaseSessionStore } from './database.js';
 export { RedisSessionStore } from './redis.js';
+export { MemorySessionStore } from './memory.js';
 
 /** The one place the session store is chosen: Redis when a URL is given, else the state database. */
 export async function openSessionStore(opts: { redisUrl?: string; db: Queryable }): Promise<SessionStore> {

@@ -2,6 +2,7 @@ import type { JsonObject } from '../../core/types.js';
 import type { Snapshot } from '../../engine/assignment/snapshot.js';
 import { compileFlow, promptsOf, type CompiledFlow, type PromptSource } from '../../engine/flows/index.js';
 import { HttpError } from '../../core/http.js';
+import { suggestHint } from '../../core/suggest.js';
 
 /**
  * The flows of one snapshot, compiled on first use: the current version of each with the current
@@ -15,9 +16,7 @@ export class FlowCatalog {
 
   /** The current version of a flow (404 when the snapshot has none). */
   current(name: string): CompiledFlow {
-    const spec = this.snapshot.resources.get('Flow')?.get(name);
-    if (!spec) throw new HttpError(404, 'unknown_flow', `flow "${name}" does not exist in revision ${this.snapshot.revision}`);
-    return this.compile(name, spec, {});
+    return this.compile(name, this.currentSpec(name), {});
   }
 
   /** A flow at a version (full, or a unique prefix of at least 6 characters), its prompts at the pinned versions where given. */
@@ -27,8 +26,9 @@ export class FlowCatalog {
   }
 
   private currentSpec(name: string): JsonObject {
-    const spec = this.snapshot.resources.get('Flow')?.get(name);
-    if (!spec) throw new HttpError(404, 'unknown_flow', `flow "${name}" does not exist in revision ${this.snapshot.revision}`);
+    const flows = this.snapshot.resources.get('Flow');
+    const spec = flows?.get(name);
+    if (!spec) throw new HttpError(404, 'unknown_flow', `flow "${name}" does not exist in revision ${this.snapshot.revision}; ${suggestHint(name, [...(flows?.keys() ?? [])], flows?.size ? `flows: ${[...flows.keys()].slice(0, 10).join(', ')}` : 'it has no flows')}`);
     return spec;
   }
 

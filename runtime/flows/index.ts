@@ -1,5 +1,5 @@
 export { FlowRuntime, type FlowRuntimeOptions, type TurnHooks } from './runtime.js';
 export { flowRoutes } from './routes.js';
-export { StepLog, type StepLogRow } from './step-log.js';
+export { StepLog, MemoryStepLog, type StepLogRow, type StepLogStore } from './step-log.js';
 export { flowCatalog, FlowCatalog } from './catalog.js';
 export type { SessionRecord, TurnAnswer } from './record.js';

@@ -10,12 +10,12 @@ import type { ExposureSink, SnapshotSource } from '../../kinds/routes.js';
 import { flowCatalog, type FlowCatalog } from './catalog.js';
 import { llmFailure, perform, type Performed } from './effects.js';
 import { emptyUsage, eventRow, versionOf, type SessionRecord, type TurnAnswer } from './record.js';
-import type { StepLog, StepLogRow } from './step-log.js';
+import type { StepLogRow, StepLogStore } from './step-log.js';
 
 export interface FlowRuntimeOptions {
   source: SnapshotSource;
   store: SessionStore;
-  log: StepLog;
+  log: StepLogStore;
   providers: (name: string) => LlmProvider;
   exposures?: ExposureSink;
   now?: () => number;

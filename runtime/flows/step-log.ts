@@ -30,8 +30,29 @@ export interface StepLogRow {
   at: number;
 }
 
+/** Where step-log rows go: the database, or this process for `labctl chat --dir`. */
+export interface StepLogStore {
+  append(session: string, rows: readonly StepLogRow[]): Promise<void>;
+  read(session: string): Promise<StepLogRow[]>;
+}
+
+/** Rows kept in this process (an offline chat has no database). */
+export class MemoryStepLog implements StepLogStore {
+  private readonly rows = new Map<string, Map<number, StepLogRow>>();
+
+  async append(session: string, rows: readonly StepLogRow[]): Promise<void> {
+    let m = this.rows.get(session);
+    if (!m) this.rows.set(session, (m = new Map()));
+    for (const r of rows) if (!m.has(r.seq)) m.set(r.seq, r);
+  }
+
+  async read(session: string): Promise<StepLogRow[]> {
+    return [...(this.rows.get(session)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  }
+}
+
 /** The step log in PostgreSQL (or the embedded database). */
-export class StepLog {
+export class StepLog implements StepLogStore {
   constructor(private readonly db: Queryable) {}
 
   /** Append rows; rows already there (same session and seq) are left as they are. */
