@@ -24,8 +24,8 @@ export interface RuleContext {
 export interface KindTable {
   /** Reconstruct every stored spec (archived included) from the typed rows. */
   read(q: Queryable): Promise<Map<string, JsonObject>>;
-  /** Write the given specs, replacing their rows (meta: the commit being applied). */
-  write(q: Queryable, items: ReadonlyArray<{ name: string; spec: JsonObject }>, meta: { gitSha: string }): Promise<void>;
+  /** Write the given specs, replacing their rows (meta: the commit being applied, and whether the specs differed from it). */
+  write(q: Queryable, items: ReadonlyArray<{ name: string; spec: JsonObject }>, meta: { gitSha: string; gitDirty?: boolean }): Promise<void>;
 }
 
 /**

@@ -16,8 +16,9 @@ export interface JournalEntry {
   attempts: number;
   error: string | null;
   createdAt: string;
-  /** The commit and actor of the apply that wrote it. */
+  /** The commit and actor of the apply that wrote it, and whether its specs differed from that commit. */
   gitSha: string;
+  gitDirty: boolean;
   actor: string;
 }
 
@@ -47,8 +48,8 @@ export async function writeJournal(q: Queryable, runId: string, steps: readonly 
 
 /** Steps not yet done (failed ones excluded), oldest first. */
 export async function readPending(q: Queryable): Promise<JournalEntry[]> {
-  const rows = await q.query<{ id: string; run_id: string; seq: number; model: string; step: RegistryStep; attempts: number; error: string | null; created_at: Date; git_sha: string; actor: string }>(
-    `SELECT j.id::text AS id, j.run_id::text AS run_id, j.seq, j.model, j.step, j.attempts, j.error, j.created_at, r.git_sha, r.actor
+  const rows = await q.query<{ id: string; run_id: string; seq: number; model: string; step: RegistryStep; attempts: number; error: string | null; created_at: Date; git_sha: string; git_dirty: boolean; actor: string }>(
+    `SELECT j.id::text AS id, j.run_id::text AS run_id, j.seq, j.model, j.step, j.attempts, j.error, j.created_at, r.git_sha, r.git_dirty, r.actor
        FROM labctl.mlflow_journal j JOIN labctl.runs r ON r.id = j.run_id
       WHERE j.status = 'pending' ORDER BY j.id`,
   );
@@ -62,6 +63,7 @@ export async function readPending(q: Queryable): Promise<JournalEntry[]> {
     error: r.error,
     createdAt: new Date(r.created_at).toISOString(),
     gitSha: r.git_sha,
+    gitDirty: r.git_dirty,
     actor: r.actor,
   }));
 }

@@ -34,6 +34,8 @@ export async function readActualState(q: Queryable, kinds: readonly KindDef[] = 
 
 export interface WriteMeta {
   gitSha: string;
+  /** The spec files differed from gitSha (uncommitted edits). */
+  gitDirty?: boolean;
   actor: string;
 }
 
@@ -50,7 +52,7 @@ export async function writeChanges(q: Queryable, changes: readonly Change[], met
     const table = kinds.find((k) => k.kind === kind)?.table;
     // Unreachable for validated specs (every kind has a table); a plan file may name anything.
     if (!table) throw new Error(`no table for kind ${kind}`);
-    await table.write(q, list.map((c) => ({ name: c.name, spec: c.after! })), { gitSha: meta.gitSha });
+    await table.write(q, list.map((c) => ({ name: c.name, spec: c.after! })), { gitSha: meta.gitSha, gitDirty: meta.gitDirty ?? false });
   }
   const upserts = changes
     .filter((c) => c.action === 'create' || c.action === 'update')

@@ -161,7 +161,7 @@ export async function apply(db: Database, input: ApplyInput, opts: ApplyOptions)
         const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, gitDirty: opts.gitDirty, outcome: 'no-op', plan });
         return { outcome: 'no-op' as const, plan, runId };
       }
-      await writeChanges(tx, plan.changes, { gitSha: opts.gitSha, actor: opts.actor }, opts.kinds);
+      await writeChanges(tx, plan.changes, { gitSha: opts.gitSha, gitDirty: opts.gitDirty, actor: opts.actor }, opts.kinds);
       // A saved plan leaves untouched resources as they are now, which may differ from planning time.
       plan = { ...plan, revision: revisionAfter(actual, plan.changes) };
       const runId = await recordRun(tx, { actor: opts.actor, gitSha: opts.gitSha, gitDirty: opts.gitDirty, outcome: 'applied', plan });

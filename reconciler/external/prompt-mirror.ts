@@ -6,6 +6,7 @@ import { mlflowConfigured } from '../../adapters/mlflow/config.js';
 import { MlflowError } from '../../adapters/mlflow/errors.js';
 import { filterLiteral, tagFilter, type ModelVersion } from '../../adapters/mlflow/types.js';
 import { readActualState } from '../../adapters/state/state.js';
+import { readCurrentVersionProvenance } from '../../kinds/prompt/table.js';
 
 /**
  * MLflow's prompt registry is the model registry with tags: a registered model tagged
@@ -19,6 +20,8 @@ export const PROMPT_TAGS = {
   type: '_mlflow_prompt_type',
   version: 'labctl.version',
   gitSha: 'labctl.git_sha',
+  /** `true` when the version was applied from uncommitted edits on top of labctl.git_sha. */
+  gitDirty: 'labctl.git_dirty',
 } as const;
 
 /** The configuration hint printed when a prompt asks for the mirror but no server is configured. */
@@ -34,8 +37,10 @@ export interface MirrorTarget {
   type: 'text' | 'chat';
   /** The `mlflow.prompt.text` value: the template, or the chat messages as JSON. */
   text: string;
-  /** Commit the prompt was applied from (the `labctl.git_sha` tag of a new version). */
+  /** Commit the prompt version was applied from (the `labctl.git_sha` tag of a new version). */
   gitSha: string;
+  /** The apply had uncommitted spec edits on top of gitSha (the `labctl.git_dirty` tag). */
+  gitDirty: boolean;
   /** Created or updated by this apply: check the registered model as a whole, not only the alias. */
   changed: boolean;
 }
@@ -83,7 +88,7 @@ export function wantsMirror(spec: JsonObject | null | undefined): boolean {
 }
 
 /** The mirror target of a normalised Prompt spec, or undefined when it does not ask for one. */
-export function mirrorTarget(name: string, spec: JsonObject, opts: { gitSha: string; changed: boolean }): MirrorTarget | undefined {
+export function mirrorTarget(name: string, spec: JsonObject, opts: { gitSha: string; gitDirty: boolean; changed: boolean }): MirrorTarget | undefined {
   if (!wantsMirror(spec)) return undefined;
   const mlflow = spec.mlflow as JsonObject;
   return {
@@ -94,6 +99,7 @@ export function mirrorTarget(name: string, spec: JsonObject, opts: { gitSha: str
     type: spec.type === 'chat' ? 'chat' : 'text',
     text: promptMirrorText(spec),
     gitSha: opts.gitSha,
+    gitDirty: opts.gitDirty,
     changed: opts.changed,
   };
 }
@@ -105,13 +111,16 @@ export function changedPrompts(plan: Plan): Set<string> {
 
 /**
  * Every active prompt in the state store that asks for the mirror. Read after the apply commits, so
- * a saved plan, a no-op apply and a retry after an MLflow outage all see what is applied.
+ * a saved plan, a no-op apply and a retry after an MLflow outage all see what is applied. A target
+ * carries its current version's provenance (the apply that first stored that content), as the
+ * MLflow version registered for it stands for that content.
  */
 export async function readMirrorTargets(q: Queryable, changed: ReadonlySet<string> = new Set()): Promise<MirrorTarget[]> {
-  const actual = await readActualState(q);
+  const [actual, provenance] = await Promise.all([readActualState(q), readCurrentVersionProvenance(q)]);
+  const origin = (name: string, gitSha: string) => provenance.get(name) ?? { gitSha, gitDirty: false };
   return actual
     .filter((a) => a.kind === 'Prompt' && !a.archived)
-    .map((a) => mirrorTarget(a.name, a.spec, { gitSha: a.gitSha, changed: changed.has(a.name) }))
+    .map((a) => mirrorTarget(a.name, a.spec, { ...origin(a.name, a.gitSha), changed: changed.has(a.name) }))
     .filter((t): t is MirrorTarget => t !== undefined)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -121,7 +130,7 @@ export function desiredMirrorTargets(resources: readonly Resource[], plan?: Plan
   const changed = plan ? changedPrompts(plan) : new Set<string>();
   return resources
     .filter((r) => r.kind === 'Prompt')
-    .map((r) => mirrorTarget(r.name, r.spec, { gitSha: plan?.git_sha ?? 'unknown', changed: changed.has(r.name) }))
+    .map((r) => mirrorTarget(r.name, r.spec, { gitSha: plan?.git_sha ?? 'unknown', gitDirty: plan?.git_dirty === true, changed: changed.has(r.name) }))
     .filter((t): t is MirrorTarget => t !== undefined)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -168,13 +177,14 @@ export async function mirrorPrompt(client: MlflowClient, t: MirrorTarget): Promi
     const made = await client.createModelVersion({
       name: t.name,
       source: `labctl://prompts/${t.name}@${t.version}`,
-      description: `labctl prompt version ${t.version.slice(0, 12)} (git ${t.gitSha.slice(0, 12)})`,
+      description: `labctl prompt version ${t.version.slice(0, 12)} (git ${t.gitSha.slice(0, 12)}${t.gitDirty ? ' + uncommitted changes' : ''})`,
       tags: {
         [PROMPT_TAGS.isPrompt]: 'true',
         [PROMPT_TAGS.text]: t.text,
         [PROMPT_TAGS.type]: t.type,
         [PROMPT_TAGS.version]: t.version,
         [PROMPT_TAGS.gitSha]: t.gitSha,
+        [PROMPT_TAGS.gitDirty]: String(t.gitDirty),
       },
     });
     created = true;

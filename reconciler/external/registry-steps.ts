@@ -21,6 +21,8 @@ export const PROMOTION_TAGS = {
   alias: 'labctl.promoted_alias',
   policy: 'labctl.policy',
   gitSha: 'labctl.git_sha',
+  /** `true` when the promoting apply had uncommitted spec edits on top of labctl.git_sha. */
+  gitDirty: 'labctl.git_dirty',
 } as const;
 
 /** A state of MLflow the step must not overwrite; retrying cannot fix it. */
@@ -108,6 +110,7 @@ export async function runStep(client: MlflowClient, entry: JournalEntry): Promis
           [PROMOTION_TAGS.previousVersion]: s.from ?? '',
           [PROMOTION_TAGS.alias]: s.alias,
           [PROMOTION_TAGS.gitSha]: entry.gitSha,
+          [PROMOTION_TAGS.gitDirty]: String(entry.gitDirty),
         };
         if (s.policy) tags[PROMOTION_TAGS.policy] = s.policy;
         for (const [k, v] of Object.entries(tags)) await client.setModelVersionTag(s.mlflowName, s.version, k, v);
