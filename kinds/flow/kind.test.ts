@@ -127,6 +127,7 @@ describe('Flow rules beyond the corpus', () => {
     ['invalid-duration', yaml('kind: Flow', 'name: f', 'steps:', '  - id: a', '    tool: { url: "https://x.example", timeout: 10m }'), 5],
     ['unknown-step', yaml('kind: Flow', 'name: f', 'steps:', '  - id: a', '    tool: { url: "https://x.example" }', '    onError: oops'), 6],
     ['invalid-next', yaml('kind: Flow', 'name: f', 'steps:', '  - id: a', '    say: Hi.', '    next: "not an id"'), 6],
+    ['prompt-without-model', yaml('kind: Flow', 'name: f', 'steps:', '  - id: a', '    say: { prompt: p }'), 5],
     ['unknown-prompt-variable', yaml('kind: Flow', 'name: f', 'slots: { s: { type: string } }', 'steps:', '  - id: a', '    say: { prompt: p, inputs: { nope: s } }'), 6],
   ])('%s', (code, text, line) => {
     const ds = check(text, { 'prompts/p.yaml': 'kind: Prompt\nname: p\ntemplate: hi\n' });

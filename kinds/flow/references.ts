@@ -24,6 +24,10 @@ function promptUseProblems(use: PromptUse, path: Path, f: FlowSpec, ctx: RuleCon
     return [{ code: 'unknown-prompt', path: [...path, 'prompt'], summary: `prompt "${use.prompt}" is not declared`, hint: suggestHint(use.prompt, ctx.ofKind('Prompt').map((p) => p.name), `add a document with kind: Prompt and name: ${use.prompt}`) }];
   }
   const problems: RuleProblem[] = [];
+  if (prompt.spec.model === undefined) {
+    // The runtime calls the provider the prompt names; without one there is no one to call.
+    problems.push({ code: 'prompt-without-model', path: [...path, 'prompt'], summary: `prompt "${use.prompt}" names no model, so the step has nothing to call`, hint: `add model: { provider: anthropic, name: claude-sonnet-4-5 } (or openai, or scripted for offline runs) to prompt ${use.prompt}` });
+  }
   const variables = (prompt.spec.variables ?? {}) as unknown as Record<string, VariableDecl>;
   const inputs = use.inputs ?? {};
   for (const [name, v] of Object.entries(variables)) {

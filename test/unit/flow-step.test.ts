@@ -215,6 +215,7 @@ template: "Greet {{name}}, who is {{years}} years old."
 variables:
   name: { type: string }
   years: { type: number }
+model: { provider: scripted, name: tour }
 `;
 
 describe('every step type', () => {
@@ -456,7 +457,7 @@ steps:
   it('a prompt variable whose slot is not filled yet ends the session with missing_slot', () => {
     const { flows: f } = flowsOf({
       'flows/early.yaml': 'kind: Flow\nname: early\nslots:\n  order_id: { type: string }\n  ok: { type: boolean }\nsteps:\n  - { id: decide, llm: { prompt: p, output: { ok: boolean } } }\n',
-      'prompts/p.yaml': 'kind: Prompt\nname: p\ntemplate: "{{order_id}}"\nvariables:\n  order_id: { type: string }\n',
+      'prompts/p.yaml': 'kind: Prompt\nname: p\ntemplate: "{{order_id}}"\nvariables:\n  order_id: { type: string }\nmodel: { provider: scripted, name: t }\n',
     });
     const r = startSession(f.early!);
     expect(r.state).toMatchObject({ status: 'ended', outcome: { reason: 'error', code: 'missing_slot', message: 'prompt "p": variable "order_id" is required (from slot "order_id", not filled yet)' } });
@@ -465,7 +466,7 @@ steps:
   it('a question from a prompt: collect asks the model first, then waits', () => {
     const { flows: f } = flowsOf({
       'flows/ask.yaml': 'kind: Flow\nname: ask\nslots:\n  topic: { type: string }\nsteps:\n  - { id: q, collect: topic, say: { prompt: opener } }\n  - { id: bye, say: "Noted: {{topic}}." }\n',
-      'prompts/opener.yaml': 'kind: Prompt\nname: opener\nmessages:\n  - { role: system, content: Be brief. }\n  - { role: user, content: Ask what the user wants to talk about. }\n',
+      'prompts/opener.yaml': 'kind: Prompt\nname: opener\nmessages:\n  - { role: system, content: Be brief. }\n  - { role: user, content: Ask what the user wants to talk about. }\nmodel: { provider: openai, name: gpt-4.1-mini }\n',
     });
     const c = new Conversation(f);
     c.start('ask');
