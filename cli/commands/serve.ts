@@ -13,7 +13,7 @@ import type { SessionStore } from '../../core/sessions.js';
 import { openSessionStore } from '../../adapters/sessions/index.js';
 import { llmProviders } from '../../adapters/llm/index.js';
 import { loadFixtures } from '../../adapters/files/fixtures.js';
-import { FlowRuntime, flowRoutes, StepLog } from '../../runtime/flows/index.js';
+import { FlowRuntime, flowRoutes, replayRoute, StepLog } from '../../runtime/flows/index.js';
 import { eventRetention, openMigrated, openResultsReader, resultsMaxAge } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, useColor, type CliIO } from '../io.js';
@@ -58,7 +58,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
     source: live,
     exposures,
     log,
-    routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader }), ...flowRoutes(flows)],
+    routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader }), ...flowRoutes(flows), replayRoute(flows)],
   });
   registerEventMetrics(server.metrics.registry, ingest);
   registerLlmMetrics(server.metrics.registry, llm);
