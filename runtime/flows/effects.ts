@@ -46,6 +46,12 @@ export function llmRequest(effect: LlmEffect): { provider: string; request: LlmR
   return { provider, request };
 }
 
+/** USD per million input and output tokens, from the prompt's `model.price`. */
+export function priceOf(effect: LlmEffect): { input: number; output: number } | undefined {
+  const price = ((effect.model ?? {}) as JsonObject).price as JsonObject | undefined;
+  return price && typeof price.input === 'number' && typeof price.output === 'number' ? { input: price.input, output: price.output } : undefined;
+}
+
 async function performLlm(effect: LlmEffect, ctx: EffectContext, flowVersion: string): Promise<Performed> {
   const { provider, request } = llmRequest(effect);
   const at = ctx.now();
@@ -61,7 +67,8 @@ async function performLlm(effect: LlmEffect, ctx: EffectContext, flowVersion: st
       step: effect.step,
       type: 'llm_call',
       attempt: r.attempts,
-      input: { effect: effect.id, prompt: effect.prompt, purpose: effect.purpose },
+      // The price as the prompt version declared it, so the session's cost never changes afterwards.
+      input: { effect: effect.id, prompt: effect.prompt, purpose: effect.purpose, ...(priceOf(effect) ? { price: priceOf(effect)! } : {}) } as Json,
       output: { text: r.text, ...(r.output !== undefined ? { output: r.output } : {}) } as Json,
       provider: r.provider,
       model: r.model,

@@ -12,6 +12,7 @@ import { currentProcess } from '../../cli/host.js';
 import { HttpError } from '../../core/http.js';
 import { snapshotFromDir } from '../../reconciler/load/snapshot.js';
 import { flowCatalog, FlowRuntime, replaySession, StepLog } from '../../runtime/flows/index.js';
+import { sessionDetail } from '../../runtime/flows/detail.js';
 import { LlmWireServer, reply } from '../helpers/llm-wire-server.js';
 import { createTestDatabase, requirePostgres } from '../helpers/postgres.js';
 import { staticSource } from '../helpers/runtime.js';
@@ -37,7 +38,7 @@ messages:
   - { role: user, content: "Greet {{name}}." }
 variables:
   name: { type: string }
-model: { provider: anthropic, name: claude-test, maxTokens: 60 }
+model: { provider: anthropic, name: claude-test, maxTokens: 60, price: { input: 3, output: 15 } }
 `,
 };
 
@@ -88,6 +89,10 @@ describe.skipIf(!PG)('replaying a session from its step log', () => {
     expect(record.session.status).toBe('ended');
     expect(events.map((e) => e.type)).toContain('turn_failed');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    // The cost, from the price the prompt version declares: only the call that answered counts.
+    const [call] = events.filter((e) => e.type === 'llm_call');
+    expect(call!.inputTokens).toBeGreaterThan(0);
+    expect(sessionDetail(id, record, events).cost).toEqual({ usd: Math.round(((call!.inputTokens! * 3 + call!.outputTokens! * 15) / 1e6) * 1e6) / 1e6, unpriced: 0 });
 
     const calls = wire.requests.length;
     const replay = replaySession(flowCatalog(source.current), await log.read(id));
