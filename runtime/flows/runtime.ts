@@ -11,6 +11,7 @@ import { flowCatalog, type FlowCatalog } from './catalog.js';
 import { llmFailure, perform, type Performed } from './effects.js';
 import { emptyUsage, eventRow, versionOf, type SessionRecord, type TurnAnswer } from './record.js';
 import type { StepLogRow, StepLogStore } from './step-log.js';
+import { TurnQueue } from './turn-queue.js';
 
 export interface FlowRuntimeOptions {
   source: SnapshotSource;
@@ -49,6 +50,7 @@ export class FlowRuntime {
   private readonly fetch: typeof fetch;
   /** Sessions whose log rows below this seq are known to be in the database (skips re-flushing them). */
   private readonly flushed = new Map<string, number>();
+  private readonly turns = new TurnQueue();
 
   constructor(private readonly opts: FlowRuntimeOptions) {
     this.now = opts.now ?? Date.now;
@@ -88,8 +90,16 @@ export class FlowRuntime {
     return answer(id, record, turn);
   }
 
-  /** POST /v1/sessions/{id}/messages. With hooks that stream, a lost race is a 409 (the text is already out). */
-  async message(id: string, text: string, hooks: TurnHooks = {}): Promise<TurnAnswer> {
+  /**
+   * POST /v1/sessions/{id}/messages. Messages to one session are taken in turn here; a write lost
+   * to another replica is redone on the new state, except with hooks that stream: that is a 409
+   * (the text is already out).
+   */
+  message(id: string, text: string, hooks: TurnHooks = {}): Promise<TurnAnswer> {
+    return this.turns.run(id, () => this.takeMessage(id, text, hooks));
+  }
+
+  private async takeMessage(id: string, text: string, hooks: TurnHooks): Promise<TurnAnswer> {
     const tries = hooks.onText ? 1 : CAS_TRIES;
     for (let attempt = 1; ; attempt++) {
       const stored = await this.opts.store.get(id);
@@ -146,7 +156,9 @@ export class FlowRuntime {
     }
     const attributes = input.attributes ?? {};
     const a = assignCompiled(exp, attributes, this.now());
-    const ref = refs[exp.variants.findIndex((v) => v.key === a.variant)]!;
+    const ref = refs[exp.variants.findIndex((v) => v.key === a.variant)];
+    // A spec may mix flow and other values; the unit's variant must still name a flow to run.
+    if (!ref) throw new HttpError(409, 'variant_without_flow', `variant "${a.variant}" of experiment "${exp.name}" names no flow, so no session can start for this unit; give every variant a value { flow: NAME }`);
     return {
       flow: catalog.load(ref.name, ref.version, {}),
       experiment: { name: exp.name, variant: a.variant!, inExperiment: a.inExperiment, reason: a.reason, phase: exp.phase, unit: unitValue(exp, attributes) },
