@@ -1,7 +1,8 @@
 /**
  * The runnable examples of a markdown page, in page order: files the page declares (a ```yaml block
- * whose first line is `# path`), edits it describes in prose (an HTML comment
- * `<!-- docs-test: replace PATH "FROM" "TO" -->`; `<!-- docs-test: with PATH -->` puts a file the page shows
+ * whose first line is `# path`, a ```js block whose first line is `// path.mjs`), edits it describes in
+ * prose (an HTML comment `<!-- docs-test: replace PATH "FROM" "TO" -->`, `\n` for a line break;
+ * `<!-- docs-test: with PATH -->` puts a file the page shows
  * later in place already; `with PATH from PAGE` the one another page shows), and ```text (or ````text) blocks whose `$ ` lines are commands
  * followed by their expected output. A block preceded by `<!-- not run: why -->` is listed, not run.
  * `<!-- docs-test: project NAME WORD… -->` runs what follows in the project NAME (created on first
@@ -32,7 +33,7 @@ export interface DocCommand {
 }
 
 const DIRECTIVE = /<!-- docs-test: (with|replace|project|run|sleep|stop|ts)\b(.*?) -->/;
-const FENCE = /^(?<fence>`{3,4})(yaml|text|sh|ts)\n([\s\S]*?)^\k<fence>[ \t]*$/;
+const FENCE = /^(?<fence>`{3,4})(yaml|text|sh|ts|js)\n([\s\S]*?)^\k<fence>[ \t]*$/;
 const NOT_RUN = /<!-- not run: ([^>]*?) -->[ \t]*\n(?=`{3})/;
 
 export function docSteps(page: string): DocStep[] {
@@ -53,8 +54,8 @@ export function docSteps(page: string): DocStep[] {
       if (pending?.kind === 'script' && m[5] === 'ts') steps.push({ ...pending, text: body });
       else if (pending?.kind === 'run' && m[5] === 'sh') {
         for (const command of body.split('\n').filter((l) => l.trim() && !l.startsWith('#'))) steps.push({ kind: 'run', command, line });
-      } else if (m[5] === 'yaml') {
-        const path = /^# ([\w./-]+\.ya?ml)\n/.exec(body)?.[1];
+      } else if (m[5] === 'yaml' || m[5] === 'js') {
+        const path = (m[5] === 'yaml' ? /^# ([\w./-]+\.ya?ml)\n/ : /^\/\/ ([\w./-]+\.m?js)\n/).exec(body)?.[1];
         if (path) steps.push({ kind: 'file', path, text: body, line });
       } else if (m[5] === 'text' && /^\$ /m.test(body)) steps.push({ kind: 'commands', commands: commandsOf(body), line, notRun, start, end: start + body.length });
       pending = undefined;
@@ -79,7 +80,7 @@ function directive(name: string, args: string, line: number): DocStep {
   }
   const m = /^(\S+) "([^"]*)" "([^"]*)"$/.exec(args);
   if (!m) throw new Error(`line ${line}: docs-test replace needs PATH "FROM" "TO", got ${args}`);
-  return { kind: 'replace', path: m[1]!, from: m[2]!, to: m[3]!, line };
+  return { kind: 'replace', path: m[1]!, from: m[2]!.replace(/\\n/g, '\n'), to: m[3]!.replace(/\\n/g, '\n'), line };
 }
 
 function commandsOf(block: string): DocCommand[] {
@@ -142,9 +143,9 @@ export function normaliseVolatile(text: string): string {
  * replaced by `…`, so that an excerpt compares equal to the whole output it was cut from.
  */
 export function elideAsShown(actual: string, expected: string): string {
-  const shown = expected.split('\n');
+  const shown = expected.replace(/\n$/, '').split('\n');
   if (!shown.includes('…')) return actual;
-  const lines = actual.split('\n');
+  const lines = actual.replace(/\n$/, '').split('\n');
   const out: string[] = [];
   let at = 0;
   for (let i = 0; i < shown.length; i++) {
@@ -161,5 +162,5 @@ export function elideAsShown(actual: string, expected: string): string {
     at = j;
   }
   if (shown[shown.length - 1] !== '…') out.push(...lines.slice(at));
-  return out.join('\n');
+  return `${out.join('\n')}\n`;
 }

@@ -74,6 +74,6 @@ export class DocRunner {
     const steps = from ? docSteps(readFileSync(join(this.shell.root, from), 'utf8')) : this.steps;
     const f = steps.find((s) => s.kind === 'file' && s.path === path);
     if (!f || f.kind !== 'file') throw new Error(`${this.where}:${line}: ${path} is not shown on ${from ?? 'the page'}`);
-    this.shell.write(path, f.text.replace(/^# [^\n]*\n/, ''));
+    this.shell.write(path, f.text.replace(/^(#|\/\/) [^\n]*\n/, ''));
   }
 }

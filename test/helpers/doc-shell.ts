@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
@@ -102,23 +102,22 @@ export class DocShell {
     this.current = p;
   }
 
-  /** Write a file of the current project. */
-  write(path: string, text: string): void {
-    mkdirSync(dirname(join(this.dir, path)), { recursive: true });
-    writeFileSync(join(this.dir, path), text);
-  }
-
-  /**
-   * A TypeScript example compiled to JavaScript at path, importable as the page imports it: the
-   * project gets `"type": "module"` and node_modules links to this package and its dependencies.
-   */
+  /** A TypeScript example compiled to JavaScript at path (an ES module, as the project says). */
   script(path: string, typescript: string): void {
     const js = ts.transpileModule(this.portsIn(typescript), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     this.write(path, js);
     this.write('package.json', '{ "type": "module" }\n');
-    mkdirSync(join(this.dir, 'node_modules'), { recursive: true });
-    for (const [name, target] of [['labctl', this.root], ['@openfeature', join(this.root, 'node_modules', '@openfeature')]] as const) {
-      if (!existsSync(join(this.dir, 'node_modules', name))) symlinkSync(target, join(this.dir, 'node_modules', name));
+  }
+
+  /** Write a file of the current project; a script can import labctl and its dependencies. */
+  write(path: string, text: string): void {
+    mkdirSync(dirname(join(this.dir, path)), { recursive: true });
+    writeFileSync(join(this.dir, path), text);
+    if (!/\.m?js$/.test(path) || existsSync(join(this.dir, 'node_modules'))) return;
+    mkdirSync(join(this.dir, 'node_modules'));
+    symlinkSync(this.root, join(this.dir, 'node_modules', 'labctl'));
+    for (const name of readdirSync(join(this.root, 'node_modules'))) {
+      if (!name.startsWith('.')) symlinkSync(join(this.root, 'node_modules', name), join(this.dir, 'node_modules', name));
     }
   }
 
