@@ -23,11 +23,18 @@ export interface EffectContext {
   signal?: AbortSignal;
 }
 
+/** Where the session is when it asks for an effect: the flow at its pinned version, and the step. */
+export interface SessionAt {
+  flow: string;
+  version: string;
+  step: string;
+}
+
 /** Run one effect the engine asked for. An LLM failure is thrown (LlmError): the turn is abandoned, not stepped on. */
-export async function perform(effect: Effect, ctx: EffectContext, flowVersion: string): Promise<Performed> {
-  if (effect.type === 'llm') return performLlm(effect, ctx, flowVersion);
-  if (effect.type === 'tool') return performTool(effect, ctx, flowVersion);
-  return performLoad(effect, ctx, flowVersion);
+export async function perform(effect: Effect, ctx: EffectContext, at: SessionAt): Promise<Performed> {
+  if (effect.type === 'llm') return performLlm(effect, ctx, at.version);
+  if (effect.type === 'tool') return performTool(effect, ctx, at.version);
+  return performLoad(effect, ctx, at);
 }
 
 /** The provider request of an llm effect, from the prompt's model settings. */
@@ -123,7 +130,7 @@ async function performTool(effect: ToolEffect, ctx: EffectContext, flowVersion: 
   };
 }
 
-async function performLoad(effect: LoadFlowEffect, ctx: EffectContext, flowVersion: string): Promise<Performed> {
+async function performLoad(effect: LoadFlowEffect, ctx: EffectContext, from: SessionAt): Promise<Performed> {
   const at = ctx.now();
   let result: EffectResult;
   try {
@@ -136,7 +143,8 @@ async function performLoad(effect: LoadFlowEffect, ctx: EffectContext, flowVersi
   const loaded = result.ok && result.type === 'load_flow' ? { flow: result.flow.name, version: result.flow.version } : null;
   return {
     result,
-    row: { flow: effect.name, flowVersion, step: effect.purpose, type: 'load_flow', attempt: 1, input: { effect: effect.id, purpose: effect.purpose }, output: loaded, ...(result.ok ? {} : { error: result.error }), at },
+    // Logged where the session is (the caller entering, the sub-flow returning), so flow and version name one version; the loaded flow is the output.
+    row: { flow: from.flow, flowVersion: from.version, step: from.step, type: 'load_flow', attempt: 1, input: { effect: effect.id, purpose: effect.purpose, flow: effect.name }, output: loaded, ...(result.ok ? {} : { error: result.error }), at },
   };
 }
 

@@ -9,7 +9,7 @@ import { flowRef } from '../../kinds/flow/variant-ref.js';
 import type { ExposureSink, SnapshotSource } from '../../kinds/routes.js';
 import { flowCatalog, type FlowCatalog } from './catalog.js';
 import { llmFailure, perform, type Performed } from './effects.js';
-import { emptyUsage, eventRow, versionOf, type SessionRecord, type TurnAnswer } from './record.js';
+import { emptyUsage, eventRow, type SessionRecord, type TurnAnswer } from './record.js';
 import type { StepLogRow, StepLogStore } from './step-log.js';
 import { TurnQueue } from './turn-queue.js';
 
@@ -243,7 +243,7 @@ class Turn {
       }
       const effect = r.effect;
       if (!effect) return r.state;
-      const p = await perform(effect, this.ctx, versionOf(r.state, effect.type === 'load_flow' ? r.state.flow : effect.flow));
+      const p = await perform(effect, this.ctx, { flow: r.state.flow, version: r.state.version, step: r.state.step });
       this.rows.push({ ...p.row, turn: r.state.turns });
       if (p.response) {
         this.usage.calls += 1;

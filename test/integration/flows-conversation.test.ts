@@ -141,3 +141,54 @@ describe.skipIf(!available)('a conversation through the refund-request sample', 
     expect(((await r.json()) as { step: string }).step).toBe('ask-order');
   });
 });
+
+const MAIN = `kind: Flow
+name: main
+slots:
+  name: { type: string }
+steps:
+  - { id: hello, say: "Hi.", next: who }
+  - { id: who, call: ask-name }
+  - { id: bye, say: "Bye {{name}}.", next: end }
+`;
+const ASK_NAME = `kind: Flow
+name: ask-name
+slots:
+  name: { type: string }
+steps:
+  - { id: q, collect: name, say: "Your name?" }
+  - { id: thanks, say: "Thanks {{name}}.", next: end }
+`;
+
+describe.skipIf(!available)('a sub-flow through the runtime', () => {
+  const rt = useFlowRuntime(() => ({ samples: false, files: { 'flows/main.yaml': MAIN, 'flows/ask-name.yaml': ASK_NAME } }));
+  const versions = async () => Object.fromEntries((await rt.project.sql<{ name: string; v: string }>('SELECT name, current_version AS v FROM labctl.flows')).map((r) => [r.name, r.v]));
+
+  it('enters the sub-flow, returns to the caller, keeps the sub-flow version it entered; every log row names a real flow version', async () => {
+    const v1 = await versions();
+    const start = await rt.client.start('main');
+    expect(start.body).toMatchObject({ flow: 'ask-name', version: v1['ask-name'], step: 'q', messages: [{ text: 'Hi.' }, { text: 'Your name?' }] });
+    const id = start.body.session as string;
+
+    rt.project.write('flows/ask-name.yaml', ASK_NAME.replace('Thanks', 'Cheers'));
+    await rt.project.apply();
+    await rt.serve.reload();
+    const v2 = await versions();
+    expect(v2['ask-name']).not.toBe(v1['ask-name']);
+
+    const done = await rt.client.send(id, 'Ann');
+    expect(done.body).toMatchObject({ flow: 'main', version: v1.main, state: 'ended', step: 'bye', messages: [{ text: 'Thanks Ann.' }, { text: 'Bye Ann.' }] });
+    const shown = (await rt.client.get(id)).body;
+    expect(shown.pins.flows).toEqual({ 'ask-name': v1['ask-name'] });
+    for (const e of shown.events) expect([e.seq, e.flow, e.flowVersion]).toEqual([e.seq, e.flow, v1[e.flow]]);
+    const loads = shown.events.filter((e: { type: string }) => e.type === 'load_flow');
+    expect(loads.map((e: { flow: string; step: string; input: { purpose: string; flow: string }; output: { flow: string } }) => [e.flow, e.step, e.input.purpose, e.input.flow, e.output.flow])).toEqual([
+      ['main', 'who', 'call', 'ask-name', 'ask-name'],
+      ['ask-name', 'thanks', 'return', 'main', 'main'],
+    ]);
+
+    const fresh = await rt.client.start('main');
+    expect(fresh.body).toMatchObject({ version: v2['ask-name'] });
+    expect((await rt.client.send(fresh.body.session, 'Bo')).body.messages[0].text).toBe('Cheers Bo.');
+  });
+});
