@@ -4,7 +4,8 @@
 // (the step-log table unreachable) and that rode in the session until a later turn wrote them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertFreshBuild } from '../helpers/build.js';
-import { FlowClient, flowProject, type FlowProject } from '../helpers/flows-runtime.js';
+import { FlowClient, flowProject, SAMPLE_FILES, type FlowProject } from '../helpers/flows-runtime.js';
+import { LlmWireServer, reply } from '../helpers/llm-wire-server.js';
 import { requirePostgres } from '../helpers/postgres.js';
 import { REDIS_URL, redisClient, requireRedis } from '../helpers/redis.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve.js';
@@ -104,6 +105,40 @@ describe.each(STORES)('a conversation across a restart of labctl serve ($store s
       expect(await project.sql('SELECT id FROM labctl.flow_sessions WHERE id = $1', [id])).toEqual([]);
     } else {
       expect(await project.sql('SELECT version::int AS version FROM labctl.flow_sessions WHERE id = $1', [id])).toEqual([{ version: 4 }]);
+    }
+  });
+});
+
+describe.skipIf(!pgUp)('SIGTERM while a turn waits for the model', () => {
+  it('the turn finishes and is answered, its write and log rows land, then serve exits 0', async () => {
+    assertFreshBuild();
+    const wire = await LlmWireServer.start();
+    const prompt = SAMPLE_FILES['prompts/refund-decision.yaml']!.replace('provider: scripted', 'provider: anthropic');
+    const project = await flowProject({ 'prompts/refund-decision.yaml': prompt });
+    let serve: ServeProcess | undefined;
+    try {
+      await project.apply();
+      serve = await spawnServe({ cwd: project.dir, env: { ...project.env, ANTHROPIC_API_KEY: 'sk-ant-wire', ANTHROPIC_BASE_URL: wire.anthropicUrl } });
+      const client = new FlowClient(serve.url);
+      const id = (await client.start('refund-request')).body.session as string;
+      await client.send(id, '12345678');
+      wire.enqueue(reply.slow(1500, reply.tool({ approved: true })));
+      const pending = client.send(id, 'damaged');
+      while (wire.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+      const exited = serve.stop('SIGTERM');
+      const answer = await pending;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ state: 'ended', step: 'confirm', slots: { approved: true } });
+      expect((await exited).code, serve.stderr()).toBe(0);
+      const [row] = await project.sql<{ state: { session: { status: string; turns: number } } }>('SELECT state FROM labctl.flow_sessions WHERE id = $1', [id]);
+      expect(row!.state.session).toMatchObject({ status: 'ended', turns: 2 });
+      const types = (await project.sql<{ seq: number; type: string }>('SELECT seq, type FROM labctl.flow_steps WHERE session = $1 ORDER BY seq', [id])).map((r) => r.type);
+      expect(types.filter((t) => t === 'llm_call')).toHaveLength(1);
+      expect(types.at(-1)).toBe('say');
+    } finally {
+      await serve?.stop('SIGKILL');
+      await project.dispose();
+      await wire.close();
     }
   });
 });
