@@ -150,6 +150,9 @@ async function performLoad(effect: LoadFlowEffect, ctx: EffectContext, from: Ses
 
 /** An LLM failure as the HTTP answer: the session is left where it was. */
 export function llmFailure(e: LlmError, outcome: string): HttpError {
+  // The only signal the runtime gives a call is the turn's deadline: an aborted call ran out of the
+  // turn's time (the provider's words, "aborted by its caller", would blame the client).
+  if (e.code === 'aborted') return new HttpError(504, 'turn_timeout', `${e.provider}: the turn ran out of time before the model answered; ${outcome}`);
   const status = e.code === 'rate_limited' ? 503 : e.code === 'timeout' ? 504 : 502;
   return new HttpError(status, `llm_${e.code}`, `${e.provider}: ${e.message}${e.hint ? ` (${e.hint})` : ''}; ${outcome}`);
 }

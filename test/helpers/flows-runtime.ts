@@ -10,6 +10,11 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type Database } from '../../adapters/db/index.js';
 import { startRuntime, type Runtime } from '../../cli/commands/serve.js';
+import { llmProviders } from '../../adapters/llm/index.js';
+import { DatabaseSessionStore } from '../../adapters/sessions/index.js';
+import { LiveSnapshot } from '../../runtime/live/live.js';
+import { RuntimeServer } from '../../runtime/server/server.js';
+import { FlowRuntime, flowRoutes, StepLog } from '../../runtime/flows/index.js';
 import { currentProcess } from '../../cli/host.js';
 import { cli } from './cli.js';
 import { repoFile } from './flows.js';
@@ -138,6 +143,26 @@ export function useFlowRuntime(setup: () => FlowRuntimeSetup, when = true): Used
     await rt.project?.dispose();
   });
   return rt;
+}
+
+/**
+ * Only the flow routes, composed by hand as serve composes them, for settings serve does not
+ * expose (the turn deadline); sessions in the database, providers from env.
+ */
+export async function serveFlowRoutes(project: FlowProject, opts: { env: Record<string, string>; turnTimeoutMs: number }): Promise<{ client: FlowClient; stop(): Promise<void> }> {
+  const db = await openDatabase({ databaseUrl: project.databaseUrl, cwd: project.dir, host: currentProcess() });
+  const live = await LiveSnapshot.open({ db });
+  const flows = new FlowRuntime({ source: live, store: new DatabaseSessionStore(db), log: new StepLog(db), providers: llmProviders(opts.env), turnTimeoutMs: opts.turnTimeoutMs });
+  const server = new RuntimeServer({ source: live, routes: flowRoutes(flows) });
+  const port = await server.listen(0, '127.0.0.1');
+  return {
+    client: new FlowClient(`http://127.0.0.1:${port}`),
+    async stop() {
+      await server.shutdown();
+      await live.close();
+      await db.close();
+    },
+  };
 }
 
 /** An HTTP answer: status, JSON body (or text when it is not JSON), headers. */

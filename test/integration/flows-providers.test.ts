@@ -4,7 +4,7 @@
 // choosing a branch, usage and the provider's request and answer in the step log, labctl_llm_* in
 // /metrics; and a provider failure after the SDK's retries, which leaves the session where it was.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { metricValue, SAMPLE_FILES, stepRows, useFlowRuntime } from '../helpers/flows-runtime.js';
+import { metricValue, SAMPLE_FILES, serveFlowRoutes, stepRows, useFlowRuntime } from '../helpers/flows-runtime.js';
 import { LlmWireServer, reply, type WireApi } from '../helpers/llm-wire-server.js';
 import { requirePostgres } from '../helpers/postgres.js';
 
@@ -206,5 +206,21 @@ describe.skipIf(!available)('flows on real provider SDKs', () => {
       expect(shown.transcript.map((m: { text: string }) => m.text)).toEqual([ASK]);
       expect(shown.events.filter((e: { type: string }) => e.type === 'turn_failed')).toHaveLength(1);
     });
+  });
+
+  it('a turn that runs out of its deadline while the model is slow: a 504 that says so, the session unchanged', async () => {
+    const short = await serveFlowRoutes(rt.project, { env: { ANTHROPIC_API_KEY: 'sk-ant-wire', ANTHROPIC_BASE_URL: wire.anthropicUrl }, turnTimeoutMs: 400 });
+    try {
+      const id = (await short.client.start('assistant-anthropic')).body.session as string;
+      wire.enqueue(reply.slow(3000, reply.text('Too late.')));
+      const r = await short.client.send(id, 'hello');
+      expect(r.status).toBe(504);
+      expect(r.body.error.code).toBe('turn_timeout');
+      expect(r.body.error.message).toMatch(/^anthropic: .*time/);
+      expect(r.body.error.message).not.toContain('aborted by its caller');
+      expect((await short.client.get(id)).body).toMatchObject({ state: 'awaiting_input', step: 'ask', turns: 0 });
+    } finally {
+      await short.stop();
+    }
   });
 });
