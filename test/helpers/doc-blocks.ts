@@ -7,7 +7,8 @@
  * followed by their expected output. A block preceded by `<!-- not run: why -->` is listed, not run.
  * `<!-- docs-test: project NAME WORD… -->` runs what follows in the project NAME (created on first
  * use: each WORD is a repository path copied in, `git` (a repository with one commit), `postgres` (a
- * fresh test database instead of the embedded one) or `VAR=VALUE` (its environment));
+ * fresh test database instead of the embedded one; `postgres=URL`: one the page calls URL),
+ * `dir=PATH` (the page calls the project's directory PATH) or `VAR=VALUE` (its environment));
  * `<!-- docs-test: run COMMAND -->` runs a setup command the page does not show (it must succeed;
  * without COMMAND: each line of the ```sh block that follows), `<!-- docs-test: ts PATH -->` puts the
  * ```ts block that follows, compiled to JavaScript, at PATH,

@@ -24,6 +24,8 @@ interface Project {
   dir: string;
   env: Record<string, string | undefined>;
   drop?: () => Promise<void>;
+  /** What the page writes for this project's directory and database, and what they really are. */
+  aliases: Array<[documented: string, actual: string]>;
 }
 
 interface Running {
@@ -62,7 +64,6 @@ export class DocShell {
   /** Documented port → the port this run got. */
   private readonly ports = new Map<number, number>();
   private status = 0;
-  private readonly vars: Record<string, string> = {};
   private seq = 0;
 
   constructor(
@@ -80,15 +81,18 @@ export class DocShell {
     let p = this.projects.get(name);
     if (!p) {
       const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-'));
-      p = { dir, env: { DATABASE_URL: undefined } };
+      p = { dir, env: { DATABASE_URL: undefined }, aliases: [] };
       for (const w of words) {
         const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w);
+        const named = /^(postgres|dir)=(.+)$/.exec(w);
         if (assignment) p.env[assignment[1]!] = assignment[2]!;
-        else if (w === 'postgres') {
+        else if (w === 'postgres' || named?.[1] === 'postgres') {
           const db = await createTestDatabase();
           p.env.DATABASE_URL = db.url;
           p.drop = db.drop;
-        } else if (w !== 'git') cpSync(join(this.root, w), join(dir, w), { recursive: true });
+          if (named) p.aliases.push([named[2]!, db.url]);
+        } else if (named?.[1] === 'dir') p.aliases.push([named[2]!, dir]);
+        else if (w !== 'git') cpSync(join(this.root, w), join(dir, w), { recursive: true });
       }
       this.projects.set(name, p);
       this.current = p;
@@ -169,17 +173,25 @@ export class DocShell {
   private project(): Project {
     if (!this.current) {
       const dir = mkdtempSync(join(tmpdir(), 'labctl-docs-'));
-      this.current = { dir, env: { DATABASE_URL: undefined } };
+      this.current = { dir, env: { DATABASE_URL: undefined }, aliases: [] };
       this.projects.set('', this.current);
     }
     return this.current;
   }
 
   private env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-    return { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...GIT_ENV, ...this.base, ...this.project().env, ...this.vars, ...extra };
+    const cache = join(this.project().dir, '.cache');
+    return { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, LABCTL_CACHE_DIR: cache, ...GIT_ENV, ...this.base, ...this.project().env, ...extra };
   }
 
   private async pipeline(text: string, background: boolean, expectedLines: number): Promise<string> {
+    const captured = /^([A-Za-z_]\w*)=\$\((.*)\)$/.exec(text);
+    if (captured) {
+      const r = await this.bash(captured[2]!);
+      this.project().env[captured[1]!] = r.output.trim();
+      this.status = r.code;
+      return '';
+    }
     const [first, ...rest] = splitOn(text, /^\|(?!\|)/).map((p) => p.part);
     const words = this.words(first!);
     const redirect = words.findIndex((w) => w.startsWith('>'));
@@ -198,7 +210,7 @@ export class DocShell {
     if (words[0] === 'npx' && words[1] === 'labctl') words.shift();
     const tail = rest.length > 0 ? rest.join('|') : undefined;
     if (words[0] === 'export') {
-      for (const w of words.slice(1)) this.vars[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+      for (const w of words.slice(1)) this.project().env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
       this.status = 0;
       return '';
     }
@@ -263,7 +275,9 @@ export class DocShell {
     const deadline = Date.now() + 30_000;
     let code: number | undefined;
     void exited.then((c) => (code = c));
-    while (code === undefined && Date.now() < deadline && read().split('\n').length <= expectedLines) await new Promise((r) => setTimeout(r, 50));
+    // Enough lines for the page, and the address when it asked for a port.
+    const waiting = (out: string) => out.split('\n').length <= expectedLines || (documented !== undefined && !/http:\/\/[\d.]+:\d+/.test(out));
+    while (code === undefined && Date.now() < deadline && waiting(read())) await new Promise((r) => setTimeout(r, 50));
     const output = read();
     if (code !== undefined) rmSync(file, { force: true });
     const port = /http:\/\/[\d.]+:(\d+)/.exec(output)?.[1];
@@ -283,13 +297,14 @@ export class DocShell {
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ output, code: code ?? -1 }));
+      child.stdin.on('error', () => {}); // a command that reads no input may exit before it is written
       child.stdin.end(input ?? '');
     });
   }
 
   /** Shell words: quotes removed, $? and $NAME expanded outside single quotes. */
   private words(text: string): string[] {
-    const expand = (s: string) => s.replace(/\$\?|\$\{?([A-Za-z_]\w*)\}?/g, (m, name?: string) => (name ? (this.vars[name] ?? this.env()[name] ?? '') : String(this.status)));
+    const expand = (s: string) => s.replace(/\$\?|\$\{?([A-Za-z_]\w*)\}?/g, (m, name?: string) => (name ? (this.env()[name] ?? '') : String(this.status)));
     const out: string[] = [];
     for (const m of text.matchAll(/(?:'[^']*'|"[^"]*"|[^\s'"]+)+/g)) {
       out.push(this.portsIn(m[0].replace(/'([^']*)'|"([^"]*)"|([^'"]+)/g, (_, single?: string, double?: string, bare?: string) => single ?? expand(double ?? bare ?? ''))));
@@ -297,8 +312,12 @@ export class DocShell {
     return out;
   }
 
-  /** text with every documented port of a running command replaced by the port it got. */
+  /**
+   * text with what the page documents replaced by what this run has: the ports of running
+   * commands, the project's directory and database URL.
+   */
   portsIn(text: string): string {
+    for (const [documented, actual] of this.project().aliases) text = text.split(documented).join(actual);
     return text.replace(/\b(127\.0\.0\.1|localhost):(\d+)\b/g, (m, host: string, port: string) => {
       const actual = this.ports.get(Number(port));
       return actual ? `${host}:${actual}` : m;
@@ -306,6 +325,7 @@ export class DocShell {
   }
 
   private portsOut(text: string): string {
+    for (const [documented, actual] of this.project().aliases) text = text.split(actual).join(documented);
     for (const [documented, actual] of this.ports) {
       text = text.replace(new RegExp(`\\b(127\\.0\\.0\\.1|localhost|0\\.0\\.0\\.0):${actual}\\b`, 'g'), `$1:${documented}`).replace(new RegExp(`\\bport ${actual}\\b`, 'g'), `port ${documented}`);
     }

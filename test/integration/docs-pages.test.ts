@@ -14,7 +14,7 @@ import { DocShell } from '../helpers/doc-shell.js';
 import { requirePostgres } from '../helpers/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['docs/runtime.md', 'docs/assignment.md'];
+const PAGES = ['docs/runtime.md', 'docs/assignment.md', 'docs/gitops.md'];
 
 describe.each(PAGES)('%s', (path) => {
   it('shows what its commands print', async (ctx) => {
