@@ -12,15 +12,17 @@ import { procCpuMs } from './procs.js';
 /**
  * opts: { store (a label), pairs, rounds, warmup, sessionTurns, log }. Sessions run sessionTurns
  * turns, then a new one starts (untimed), so the transcript stays the size of a short conversation.
+ * The answer lists the sessions it started (`sessions`), for the caller to delete.
  */
 export async function sideBySide(serve, llmUrl, { store, pairs, rounds: roundCount, warmup, sessionTurns, log }) {
   const http = new FlowHttp(serve.url, 1);
+  const sessions = [];
   let session;
   let used = Infinity;
   let n = 0;
   const labctl = async () => {
     if (used >= sessionTurns) {
-      session = (await http.start(FLOW, { user_id: `${store}-${n}` })).body.session;
+      sessions.push((session = (await http.start(FLOW, { user_id: `${store}-${n}` })).body.session));
       used = 0;
     }
     used++;
@@ -86,5 +88,6 @@ export async function sideBySide(serve, llmUrl, { store, pairs, rounds: roundCou
     roundOverheadMs: { min: Math.min(...overheads), median: median(overheads), max: Math.max(...overheads) },
     serveCpuUsPerTurn: (serveCpuMs * 1000) / turns,
     rounds,
+    sessions,
   };
 }

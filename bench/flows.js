@@ -162,7 +162,9 @@ try {
   if (parts.has('overhead')) {
     for (const store of config.stores) {
       const s = await serve(store);
-      const o = (result.overhead[store] = await sideBySide(s, llm.url, { store, pairs: config.pairs, rounds: config.rounds, warmup: config.warmup, sessionTurns: config.sessionTurns, log }));
+      const { sessions, ...o } = await sideBySide(s, llm.url, { store, pairs: config.pairs, rounds: config.rounds, warmup: config.warmup, sessionTurns: config.sessionTurns, log });
+      if (store === 'redis') made.push(...sessions);
+      result.overhead[store] = o;
       log(`${store}: labctl turn ${o.labctl.p50.toFixed(2)} ms, direct SDK ${o.direct.p50.toFixed(2)} ms (medians): overhead ${o.overheadMs.toFixed(2)} ms; serve ${o.serveCpuUsPerTurn.toFixed(0)} µs CPU per turn`);
       await stopProcess(s);
     }
