@@ -14,16 +14,10 @@ function done(c: RowCheck): AssertOutcome {
 
 const check = (a: AssertSpec, output: Json, values: JsonObject = {}, seen: Partial<RowObservation> = {}) => done(checkAssert(a, row(values), { output, ...seen }));
 
-/** A small deterministic generator (mulberry32), so property cases are the same on every run. */
+/** Park–Miller's minimal standard generator, so property cases are the same on every run. */
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let s = seed % 2147483647 || 1;
+  return () => (s = (s * 48271) % 2147483647) / 2147483647;
 }
 
 describe('per-row asserts', () => {
