@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readSpecDir, SpecLoader, type DesiredState } from '../reconciler/load/index.js';
 import { SPEC_FOLDERS } from '../adapters/files/spec-files.js';
+import { specDirFileReader } from '../adapters/files/datasets.js';
 import { migrate } from '../adapters/db/migrate.js';
 import { maintainEventStorage, type EventStorageReport } from '../adapters/events/retention.js';
 import { parseRetention } from '../engine/events/validate.js';
@@ -21,7 +22,8 @@ export async function loadDir(io: CliIO, dir: string | undefined): Promise<{ dir
   if (!st?.isDirectory()) {
     throw new CliError(`spec directory ${dir ?? '.'} ${st ? 'is not a directory' : 'does not exist'} (${abs})`, 'pass --dir a directory of YAML specs');
   }
-  const state = new SpecLoader().load(await readSpecDir(abs));
+  // Datasets of evaluations are read too, so a broken one fails validate and plan.
+  const state = new SpecLoader().load(await readSpecDir(abs), { readFile: specDirFileReader(abs) });
   const ignored = state.ignored ?? [];
   if (ignored.length > 0) {
     const shown = ignored.slice(0, 3).join(', ') + (ignored.length > 3 ? ', …' : '');

@@ -1,3 +1,4 @@
+import { evaluationKind } from './evaluation/kind.js';
 import { experimentKind } from './experiment/kind.js';
 import { flowKind } from './flow/kind.js';
 import { holdoutKind } from './holdout/kind.js';
@@ -11,7 +12,7 @@ import type { KindDef } from './types.js';
 export type { KindDef, RuleProblem, RuleContext, ResourceProblem, ChangeCheck } from './types.js';
 
 /** Every kind labctl knows, in apply order (referenced kinds first). */
-export const KINDS: readonly KindDef[] = [layerKind, metricKind, promptKind, flowKind, modelKind, promotionPolicyKind, experimentKind, holdoutKind];
+export const KINDS: readonly KindDef[] = [layerKind, metricKind, promptKind, flowKind, modelKind, promotionPolicyKind, experimentKind, holdoutKind, evaluationKind];
 
 /** Look a kind up by its `kind` field. */
 export function kindByName(kind: string): KindDef | undefined {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../core/db.js';
 import type { PathProblem } from '../core/pointer.js';
-import type { ChangeCheck, JsonObject, PlanKind, Resource } from '../core/types.js';
+import type { ChangeCheck, JsonObject, PlanKind, Resource, SpecFile } from '../core/types.js';
 import type { KindRoute } from './routes.js';
 
 export type { ChangeCheck } from '../core/types.js';
@@ -18,6 +18,12 @@ export interface ResourceProblem {
 export interface RuleContext {
   get(kind: string, name: string): Resource | undefined;
   ofKind(kind: string): readonly Resource[];
+  /**
+   * A file the specs refer to (an evaluation's dataset), by its path relative to the spec
+   * directory with `/`; absent when the specs were not read from a directory (a git ref), and
+   * then rules skip what needs the file.
+   */
+  readFile?(path: string): SpecFile;
 }
 
 /** How one kind's specs map to typed, analyst-readable tables. */

@@ -62,8 +62,8 @@ const PAIR = yaml(
 );
 
 describe('kinds are registered in apply order', () => {
-  it('Layer, Metric, Prompt, Flow, Model, PromotionPolicy, Experiment, Holdout', () => {
-    expect(KINDS.map((k) => k.kind)).toEqual(['Layer', 'Metric', 'Prompt', 'Flow', 'Model', 'PromotionPolicy', 'Experiment', 'Holdout']);
+  it('Layer, Metric, Prompt, Flow, Model, PromotionPolicy, Experiment, Holdout, Evaluation', () => {
+    expect(KINDS.map((k) => k.kind)).toEqual(['Layer', 'Metric', 'Prompt', 'Flow', 'Model', 'PromotionPolicy', 'Experiment', 'Holdout', 'Evaluation']);
   });
 });
 

@@ -29,8 +29,8 @@ function key(kind: string, name: string): string {
   return `${kind}/${name}`;
 }
 
-/** Build a context over resources for rules. */
-export function ruleContext(resources: readonly Resource[]): RuleContext {
+/** Build a context over resources for rules; readFile reads files the specs refer to. */
+export function ruleContext(resources: readonly Resource[], readFile?: (path: string) => SpecFile): RuleContext {
   const byKey = new Map(resources.map((r) => [key(r.kind, r.name), r]));
   const byKind = new Map<string, Resource[]>();
   for (const r of resources) {
@@ -38,7 +38,7 @@ export function ruleContext(resources: readonly Resource[]): RuleContext {
     list.push(r);
     byKind.set(r.kind, list);
   }
-  return { get: (k, n) => byKey.get(key(k, n)), ofKind: (k) => byKind.get(k) ?? [] };
+  return { get: (k, n) => byKey.get(key(k, n)), ofKind: (k) => byKind.get(k) ?? [], ...(readFile ? { readFile } : {}) };
 }
 
 /** Validates spec files into a desired state; create one per process and reuse it (schemas compile once). */
@@ -51,8 +51,8 @@ export class SpecLoader {
     this.schemas = new SchemaValidator(kinds);
   }
 
-  /** Parse, schema-check, normalise and rule-check every document of the given files. */
-  load(files: readonly SpecFile[]): DesiredState {
+  /** Parse, schema-check, normalise and rule-check every document of the given files (opts.readFile: files the specs refer to, e.g. datasets). */
+  load(files: readonly SpecFile[], opts: { readFile?: (path: string) => SpecFile } = {}): DesiredState {
     const diagnostics: Diagnostic[] = [];
     const resources: Resource[] = [];
     const docs = new Map<Resource, ParsedDocument>();
@@ -92,7 +92,7 @@ export class SpecLoader {
       const pd = docs.get(r);
       return pd ? locate(pd, path, { offset }) : undefined;
     };
-    const ctx = ruleContext(resources);
+    const ctx = ruleContext(resources, opts.readFile);
     for (const def of this.kinds) {
       const ofKind = ctx.ofKind(def.kind);
       if (def.rules) for (const r of ofKind) for (const p of def.rules(r, ctx)) diagnostics.push(problemToDiagnostic(p, locateIn(r, p.path, p.offset)));
