@@ -81,8 +81,10 @@ export type LlmErrorCode =
   | 'provider_error'
   /** No answer within the timeout. */
   | 'timeout'
-  /** An answer that cannot be used: no structured output, or one that does not match the schema. */
+  /** An answer that cannot be read at all (not the provider's API, no matching scripted fixture). */
   | 'bad_response'
+  /** The model answered, but its structured output is missing, not JSON, or does not fit the schema: the step's failure, not the provider's. */
+  | 'invalid_output'
   /** The key is missing or rejected. */
   | 'auth'
   /** The caller's signal aborted the call. */

@@ -43,9 +43,9 @@ export interface OutputSource {
   text: string;
 }
 
-/** The structured output, parsed and validated; LlmError `bad_response` saying what is wrong otherwise. */
+/** The structured output, parsed and validated; LlmError `invalid_output` saying what is wrong otherwise. */
 export function checkedOutput(spec: LlmStructuredOutput, src: OutputSource): JsonObject {
-  const fail = (problem: string, hint: string) => new LlmError(`${src.provider} returned no usable structured output "${spec.name}": ${problem}`, { code: 'bad_response', provider: src.provider, attempts: src.attempts, hint });
+  const fail = (problem: string, hint: string) => new LlmError(`${src.provider} returned no usable structured output "${spec.name}": ${problem}`, { code: 'invalid_output', provider: src.provider, attempts: src.attempts, hint, transient: false });
   let value: unknown = src.toolInput;
   if (typeof value === 'string') {
     const args = value;

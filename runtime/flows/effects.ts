@@ -63,7 +63,20 @@ async function performLlm(effect: LlmEffect, ctx: EffectContext, flowVersion: st
   const { provider, request } = llmRequest(effect);
   const at = ctx.now();
   const onText = effect.purpose === 'say' ? ctx.onText : undefined;
-  const r = await ctx.providers(provider).complete(request, { onText, signal: ctx.signal });
+  let r: LlmResponse;
+  try {
+    r = await ctx.providers(provider).complete(request, { onText, signal: ctx.signal });
+  } catch (e) {
+    // A model that answered, but not in the shape the step asked for, is the step's failure: the
+    // flow decides (onError, else the session ends). Anything else (limits, outages, keys) leaves
+    // the session where it was, for the message to be sent again.
+    if (!(e instanceof LlmError) || e.code !== 'invalid_output') throw e;
+    const result: EffectResult = { id: effect.id, ok: false, error: { code: 'llm_invalid_output', message: e.message } };
+    return {
+      result,
+      row: { flow: effect.flow, flowVersion, step: effect.step, type: 'llm_call', attempt: e.attempts || 1, input: { effect: effect.id, prompt: effect.prompt, purpose: effect.purpose } as Json, output: result as unknown as Json, provider: e.provider, model: request.model, error: { code: e.code, message: e.message }, at },
+    };
+  }
   const result: EffectResult = effect.purpose === 'say' ? { id: effect.id, ok: true, type: 'llm', text: r.text } : { id: effect.id, ok: true, type: 'llm', output: r.output, text: r.text };
   return {
     result,

@@ -47,7 +47,8 @@ export function replaySession(catalog: FlowCatalog, rows: readonly StepLogRow[])
       else {
         const row = answers.get(e.id);
         if (!row) throw new ReplayError('not_recorded', `effect ${e.id} (${e.type} at step ${e.step}) has no recorded answer`);
-        if (e.type === 'tool') result = row.output as unknown as EffectResult;
+        // Tool rows, and model calls that failed the step, hold the engine's EffectResult as it was fed.
+        if (e.type === 'tool' || obj(row.output).ok === false) result = row.output as unknown as EffectResult;
         else {
           const out = obj(row.output);
           result = { id: e.id, ok: true, type: 'llm', text: (out.text as string | undefined) ?? '', ...(out.output !== undefined ? { output: out.output as JsonObject } : {}) };

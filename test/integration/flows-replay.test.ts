@@ -40,6 +40,28 @@ variables:
   name: { type: string }
 model: { provider: anthropic, name: claude-test, maxTokens: 60, price: { input: 3, output: 15 } }
 `,
+  'flows/rate.yaml': `kind: Flow
+name: rate
+slots:
+  text: { type: string }
+  score: { type: integer }
+steps:
+  - { id: ask, collect: text, say: "Tell me." }
+  - id: score
+    llm: { prompt: scorer, output: { score: integer } }
+    onError: sorry
+    next: thanks
+  - { id: thanks, say: "Score {{score}}.", next: end }
+  - { id: sorry, say: "I could not score that.", next: end }
+`,
+  'prompts/scorer.yaml': `kind: Prompt
+name: scorer
+messages:
+  - { role: user, content: "Score this from 1 to 5: {{text}}" }
+variables:
+  text: { type: string }
+model: { provider: anthropic, name: claude-test, maxTokens: 20 }
+`,
 };
 
 describe.skipIf(!PG)('replaying a session from its step log', () => {
@@ -101,6 +123,18 @@ describe.skipIf(!PG)('replaying a session from its step log', () => {
     expect(replay.transcript).toEqual(record.session.transcript);
     expect(replay.state.slots).toEqual(record.session.slots);
     expect(replay.state.status).toBe('ended');
+  });
+
+  it('a model answer that does not fit the output takes the step onError, and replays so', async () => {
+    const { session: id } = await runtime.start('rate', {});
+    wire.enqueue(reply.tool({ score: 'high' }));
+    const a = await runtime.message(id, 'great service');
+    expect(a.messages.map((m) => m.text)).toEqual(['I could not score that.']);
+    expect(a.state).toBe('ended');
+    const rows = await log.read(id);
+    expect(rows.find((r) => r.type === 'llm_call')).toMatchObject({ error: { code: 'invalid_output' } });
+    const { record } = await runtime.get(id);
+    expect(replaySession(flowCatalog(source.current), rows).transcript).toEqual(record.session.transcript);
   });
 
   it('refuses a log whose model answer is missing, naming the effect', async () => {

@@ -110,7 +110,7 @@ describe.each(CASES)('%s provider through its SDK', (api, make, { keyVariable })
   ])('rejects structured output that does not match the schema (%s)', async (_, streamed) => {
     server.enqueue(reply.tool({ approved: 'yes' }));
     const err = await failure(make().complete(request(structured), streamed ? { onText: () => undefined } : {}));
-    expect(err.code).toBe('bad_response');
+    expect(err.code).toBe('invalid_output');
     expect(err.message).toContain('/approved must be boolean');
     expect(err.message).toContain('"decide"');
   });
@@ -118,7 +118,7 @@ describe.each(CASES)('%s provider through its SDK', (api, make, { keyVariable })
   it('rejects an answer that never calls the forced tool', async () => {
     server.enqueue(reply.text('I think so.'));
     const err = await failure(make().complete(request(structured)));
-    expect(err.code).toBe('bad_response');
+    expect(err.code).toBe('invalid_output');
     expect(err.message).toContain('did not call the tool "decide"');
   });
 
@@ -224,10 +224,10 @@ describe('provider differences', () => {
     expect(server.requests[1]!.body).not.toHaveProperty('max_tokens');
   });
 
-  it('openai: tool arguments that are not JSON are a bad_response', async () => {
+  it('openai: tool arguments that are not JSON are invalid output', async () => {
     server.enqueue(reply.tool('{"approved": tru'));
     const err = await failure(new OpenAiProvider({ apiKey: 'k', baseUrl: server.openaiUrl }).complete(request(structured)));
-    expect(err.code).toBe('bad_response');
+    expect(err.code).toBe('invalid_output');
     expect(err.message).toContain('not JSON');
   });
 

@@ -69,7 +69,7 @@ describe('scripted provider', () => {
     const bad = new ScriptedProvider([{ output: { approved: 'yes' } }]);
     const err = await bad.complete(request('refund-decision', 'x', { output: { name: 'decide', schema: SCHEMA } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
-    expect((err as LlmError).code).toBe('bad_response');
+    expect((err as LlmError).code).toBe('invalid_output');
     expect((err as LlmError).message).toContain('/approved must be boolean');
   });
 
