@@ -6,7 +6,7 @@
  * later in place already; `with PATH from PAGE` the one another page shows), and ```text (or ````text) blocks whose `$ ` lines are commands
  * followed by their expected output. A block preceded by `<!-- not run: why -->` is listed, not run.
  * `<!-- docs-test: project NAME WORD… -->` runs what follows in the project NAME (created on first
- * use: each WORD is a repository path copied in, `git` (a repository with one commit), `postgres` (a
+ * use: each WORD is a repository path copied in (`PATH:NAME` copies it as NAME), `git` (a repository with one commit), `postgres` (a
  * fresh test database instead of the embedded one; `postgres=URL`: one the page calls URL),
  * `dir=PATH` (the page calls the project's directory PATH) or `VAR=VALUE` (its environment));
  * `<!-- docs-test: run COMMAND -->` runs a setup command the page does not show (it must succeed;
@@ -119,7 +119,7 @@ export function actualAsShown(actual: string, expected: string): string {
 /**
  * What legitimately differs between the run the page shows and this one, replaced by a placeholder
  * on both sides before comparing: clock readings (ISO timestamps, the HTTP Date header, snapshot
- * ages, durations in /metrics), process ids and host names, temporary directories, and spaces at the
+ * ages, durations in /metrics, how far a future timestamp is ahead), process ids and host names, temporary directories, and spaces at the
  * end of a line (psql pads its last column; editors strip them). Nothing
  * else: revisions, hashes, variants, reasons, counts and messages must match as shown.
  */
@@ -130,6 +130,7 @@ export function normaliseVolatile(text: string): string {
     .replace(/^Date: .+ GMT$/gm, 'Date: <date>')
     .replace(/("snapshotAgeSeconds": ?|\bageSeconds: |labctl_snapshot_age_seconds )\d+(\.\d+)?(e-\d+)?/g, '$1<age>')
     .replace(/(_seconds_sum\{[^}]*\} )\d+(\.\d+)?(e-\d+)?/g, '$1<seconds>')
+    .replace(/\bis \d+ s ahead of the server's clock/g, "is <seconds> s ahead of the server's clock")
     .replace(/\bby process \d+ \((labctl \w+), on [\w.-]+ since/g, 'by process <pid> ($1, on <host> since')
     .replace(/\(pid \d+ on [\w.-]+;/g, '(pid <pid> on <host>;')
     .replace(/("pid": ?)\d+/g, '$1<pid>')
@@ -140,28 +141,30 @@ export function normaliseVolatile(text: string): string {
 }
 
 /**
- * The actual output with the runs of lines the page leaves out (a line `…` in the expected output)
+ * The actual output with the runs of lines the page leaves out (a line `…`, maybe indented, in the expected output)
  * replaced by `…`, so that an excerpt compares equal to the whole output it was cut from.
  */
 export function elideAsShown(actual: string, expected: string): string {
   const shown = expected.replace(/\n$/, '').split('\n');
-  if (!shown.includes('…')) return actual;
+  const elided = (l: string | undefined) => l?.trim() === '…';
+  if (!shown.some(elided)) return actual;
   const lines = actual.replace(/\n$/, '').split('\n');
   const out: string[] = [];
   let at = 0;
   for (let i = 0; i < shown.length; i++) {
-    if (shown[i] !== '…') {
+    if (!elided(shown[i])) {
       out.push(lines[at] ?? '');
       at++;
       continue;
     }
-    const next = shown.slice(i + 1, shown.indexOf('…', i + 1) < 0 ? undefined : shown.indexOf('…', i + 1));
+    const end = shown.findIndex((l, k) => k > i && elided(l));
+    const next = shown.slice(i + 1, end < 0 ? undefined : end);
     let j = at;
     while (j <= lines.length - next.length && !next.every((l, k) => l === lines[j + k])) j++;
     if (j > lines.length - next.length) return actual;
-    out.push('…');
+    out.push(shown[i]!);
     at = j;
   }
-  if (shown[shown.length - 1] !== '…') out.push(...lines.slice(at));
+  if (!elided(shown[shown.length - 1])) out.push(...lines.slice(at));
   return `${out.join('\n')}\n`;
 }

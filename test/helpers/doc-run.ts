@@ -61,7 +61,7 @@ export class DocRunner {
     const blocks = this.steps.filter((s) => s.kind === 'commands' && !s.notRun) as Array<Extract<DocStep, { kind: 'commands' }>>;
     for (const block of blocks.reverse()) {
       const results = this.results.slice((i -= block.commands.length), i + block.commands.length);
-      if (results.every((r) => r.got === r.shown) || results.some((r) => /(^|\n)…(\n|$)/.test(r.shown))) continue;
+      if (results.every((r) => r.got === r.shown) || results.some((r) => /^[ \t]*…[ \t]*$/m.test(r.shown))) continue;
       const outputs = results.map((r, k) => (r.got === r.shown ? block.commands[k]!.expected : r.raw));
       out = out.slice(0, block.start) + commandsBlock(block.commands, outputs) + out.slice(block.end);
     }

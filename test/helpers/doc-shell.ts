@@ -38,6 +38,10 @@ interface Running {
 
 const LONG_RUNNING = /^(serve|up|watch)$/;
 
+// Output files of every shell of this process (pages run side by side).
+let outputs = 0;
+const outputFile = () => join(tmpdir(), `labctl-docs-out-${process.pid}-${outputs++}`);
+
 // Never leave a server behind when the test process ends.
 const alive = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -64,7 +68,6 @@ export class DocShell {
   /** Documented port → the port this run got. */
   private readonly ports = new Map<number, number>();
   private status = 0;
-  private seq = 0;
 
   constructor(
     readonly root: string,
@@ -92,7 +95,7 @@ export class DocShell {
           p.drop = db.drop;
           if (named) p.aliases.push([named[2]!, db.url]);
         } else if (named?.[1] === 'dir') p.aliases.push([named[2]!, dir]);
-        else if (w !== 'git') cpSync(join(this.root, w), join(dir, w), { recursive: true });
+        else if (w !== 'git') cpSync(join(this.root, w.split(':')[0]!), join(dir, w.split(':')[1] ?? w), { recursive: true });
       }
       this.projects.set(name, p);
       this.current = p;
@@ -238,7 +241,7 @@ export class DocShell {
 
   /** A labctl command that exits: stdout and stderr interleaved (or stdout apart, for a pipe). */
   private async spawn(args: string[], env: Record<string, string>, stdoutApart: boolean): Promise<{ output?: string; stdout?: string; stderr?: string; code: number }> {
-    const file = join(tmpdir(), `labctl-docs-out-${process.pid}-${this.seq++}`);
+    const file = outputFile();
     const fd = openSync(file, 'w');
     const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: this.env(env), stdio: ['ignore', stdoutApart ? 'pipe' : fd, fd] });
     let stdout = '';
@@ -263,7 +266,7 @@ export class DocShell {
       documented = 8080;
       args = [...args, '--port', '0'];
     }
-    const file = join(tmpdir(), `labctl-docs-out-${process.pid}-${this.seq++}`);
+    const file = outputFile();
     const fd = openSync(file, 'w');
     const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: this.env(env), stdio: ['ignore', fd, fd] });
     closeSync(fd);

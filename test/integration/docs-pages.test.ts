@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { assertFreshBuild } from '../helpers/build.js';
 import { docSteps } from '../helpers/doc-blocks.js';
 import { DocRunner } from '../helpers/doc-run.js';
@@ -14,14 +14,15 @@ import { DocShell } from '../helpers/doc-shell.js';
 import { requirePostgres } from '../helpers/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['docs/runtime.md', 'docs/assignment.md', 'docs/gitops.md'];
+const PAGES = ['docs/runtime.md', 'docs/assignment.md', 'docs/gitops.md', 'docs/cli.md'];
 
-describe.each(PAGES)('%s', (path) => {
-  it('shows what its commands print', async (ctx) => {
+// Pages run side by side: each has its own temporary projects, databases and free ports.
+describe.concurrent('documented pages', () => {
+  it.for(PAGES)('%s shows what its commands print', { timeout: 600_000 }, async (path, { expect, skip }) => {
     assertFreshBuild();
     const page = readFileSync(join(ROOT, path), 'utf8');
     const steps = docSteps(page);
-    if (steps.some((s) => s.kind === 'project' && s.words.includes('postgres')) && !(await requirePostgres())) return ctx.skip();
+    if (steps.some((s) => s.kind === 'project' && s.words.some((w) => w.startsWith('postgres'))) && !(await requirePostgres())) return skip();
     const shell = new DocShell(ROOT);
     const runner = new DocRunner(shell, steps, path);
     try {
@@ -32,5 +33,5 @@ describe.each(PAGES)('%s', (path) => {
     expect(runner.results.length, 'commands run').toBeGreaterThan(0);
     if (process.env.DOCS_UPDATE === '1') writeFileSync(join(ROOT, path), runner.updated(page));
     for (const r of runner.results) expect.soft(r.got, r.where).toBe(r.shown);
-  }, 600_000);
+  });
 });
