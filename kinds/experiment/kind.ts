@@ -1,5 +1,5 @@
 import { analysisProblems } from './analysis-rules.js';
-import { flowRefProblems } from '../flow/variant-ref.js';
+import { flowRefProblems, mixedFlowVariantProblems } from '../flow/variant-ref.js';
 import { experimentRoutes } from './routes.js';
 import { experimentTable } from './table.js';
 import { checkCondition } from '../../core/conditions/operators.js';
@@ -90,6 +90,7 @@ function rules(r: Resource, ctx: RuleContext): RuleProblem[] {
   });
   (s.variants as Array<{ value?: unknown }>).forEach((v, i) => problems.push(...modelRefProblems(v.value, ['variants', i, 'value', 'model'], ctx)));
   (s.variants as Array<{ value?: unknown }>).forEach((v, i) => problems.push(...flowRefProblems(v.value, ['variants', i, 'value', 'flow'], ctx)));
+  problems.push(...mixedFlowVariantProblems(s.variants as Array<{ key?: unknown; value?: unknown }>));
   const overrides = (s.overrides ?? {}) as Record<string, string>;
   for (const [unit, key] of Object.entries(overrides)) {
     if (!seen.has(key)) {

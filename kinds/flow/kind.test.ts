@@ -175,7 +175,7 @@ describe('flow references in experiment variants', () => {
 
   it('by name, or pinned to a prefix of the current version, is fine', () => {
     const v = flowSpec(FLOW, 'refund-request').version as string;
-    expect(load('{ flow: refund-request }', `{ flow: "refund-request@${v.slice(0, 8)}" }`, '{ other: 1 }')).toEqual([]);
+    expect(load('{ flow: refund-request }', `{ flow: "refund-request@${v.slice(0, 8)}" }`, '{ flow: refund-request }')).toEqual([]);
   });
 
   it('unknown-flow, invalid-flow-ref and the pinned-flow-version warning, at the variant', () => {

@@ -36,3 +36,22 @@ export function flowRefProblems(value: unknown, path: Array<string | number>, ct
   }
   return [];
 }
+
+/**
+ * An experiment that chooses a flow must do so in every variant: a session started with it takes
+ * the assigned variant's flow, and a variant without one leaves the unit nothing to talk to.
+ */
+export function mixedFlowVariantProblems(variants: ReadonlyArray<{ key?: unknown; value?: unknown }>): RuleProblem[] {
+  const withFlow = variants.map((v) => flowRef(v.value) !== undefined);
+  if (!withFlow.some(Boolean) || withFlow.every(Boolean)) return [];
+  const first = withFlow.findIndex((f) => !f);
+  const named = variants.filter((_, i) => withFlow[i]).map((v) => String(v.key));
+  return [
+    {
+      code: 'mixed-flow-variants',
+      path: ['variants', first, 'value'],
+      summary: `variant "${String(variants[first]!.key)}" names no flow, but ${named.map((k) => `"${k}"`).join(', ')} ${named.length === 1 ? 'does' : 'do'}`,
+      hint: 'give every variant a flow: NAME (the control included), or none of them',
+    },
+  ];
+}
