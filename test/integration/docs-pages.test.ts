@@ -1,7 +1,7 @@
 // The reference pages' examples run against their documented output, so the docs cannot drift:
 // each documented command (labctl offline, labctl serve/up/watch on a free port, curl against them)
 // runs in temporary projects the page names in docs-test comments, over the repository's sample
-// specs. Only clock readings, process ids, host names and temporary paths are normalised
+// specs. Only clock readings, process ids, host names, temporary paths and trailing spaces are normalised
 // (doc-blocks.ts normaliseVolatile). DOCS_UPDATE=1 writes what came out back into the pages.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
