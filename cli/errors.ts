@@ -1,3 +1,4 @@
+import { FixtureFileError } from '../adapters/files/fixtures.js';
 import { createColors } from 'picocolors';
 import { RegistryPendingError } from '../reconciler/apply/converge.js';
 import { MlflowError } from '../adapters/mlflow/errors.js';
@@ -40,7 +41,7 @@ export function reportError(e: unknown, io: CliIO): number {
     say(e.message, e.hint);
     return e.exitCode;
   }
-  if (e instanceof DatabaseUnavailableError || e instanceof LockTimeoutError || e instanceof MigrationChecksumError) {
+  if (e instanceof DatabaseUnavailableError || e instanceof LockTimeoutError || e instanceof MigrationChecksumError || e instanceof FixtureFileError) {
     say(e.message, e.hint);
     return EXIT.error;
   }

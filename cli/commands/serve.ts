@@ -6,7 +6,8 @@ import { adminRoutes } from '../../runtime/server/admin.js';
 import { resultRoutes } from '../../runtime/results/routes.js';
 import { eventRoutes, newEventIngestStats } from '../../runtime/events/routes.js';
 import { registerEventMetrics } from '../../runtime/events/metrics.js';
-import { newLlmCallStats, registerLlmMetrics } from '../../runtime/flows/metrics.js';
+import { llmCallMetrics } from '../../runtime/flows/metrics.js';
+import type { Performed } from '../../runtime/flows/effects.js';
 import { maintainEventStorage } from '../../adapters/events/retention.js';
 import type { Database } from '../../core/db.js';
 import type { SessionStore } from '../../core/sessions.js';
@@ -50,10 +51,11 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
   const log = (l: string) => io.stderr.write(l + '\n');
   const ingest = newEventIngestStats();
   const events = eventRoutes({ db, token: io.env.LABCTL_INGEST_TOKEN || undefined, retentionMs, log, stats: ingest });
-  const sessions = await openSessionStore({ redisUrl: io.env.REDIS_URL || undefined, db });
   const providers = llmProviders(io.env, { fixtures: loadFixtures(io.env.LABCTL_FIXTURES_DIR || io.cwd) });
-  const llm = newLlmCallStats();
-  const flows = new FlowRuntime({ source: live, store: sessions, log: new StepLog(db), providers, exposures, onLlmCall: llm.observe });
+  const sessions = await openSessionStore({ redisUrl: io.env.REDIS_URL || undefined, db });
+  // The registry is the server's, made below; calls are observed once it exists.
+  let observeLlm: (p: Performed) => void = () => undefined;
+  const flows = new FlowRuntime({ source: live, store: sessions, log: new StepLog(db), providers, exposures, onLlmCall: (p) => observeLlm(p) });
   const server = new RuntimeServer({
     source: live,
     exposures,
@@ -61,7 +63,7 @@ export async function startRuntime(io: CliIO, db: Database, port: number, host: 
     routes: [...adminRoutes({ db, token: io.env.LABCTL_ADMIN_TOKEN || undefined, source: live, log }), ...events, ...resultRoutes({ db, maxAgeMs, reader }), ...flowRoutes(flows), replayRoute(flows)],
   });
   registerEventMetrics(server.metrics.registry, ingest);
-  registerLlmMetrics(server.metrics.registry, llm);
+  observeLlm = llmCallMetrics(server.metrics.registry);
   // Daily: the partitions ahead (a long-running serve crosses month ends) and the retention.
   const maintain = setInterval(() => {
     maintainEventStorage(db, { nowMs: Date.now(), retentionMs })
